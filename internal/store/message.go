@@ -1,0 +1,75 @@
+package store
+
+import "context"
+
+// Message is a stored private or group message.
+type Message struct {
+	ID int64
+	// SenderID is the user who sent it; 0 for a message of the system.
+	SenderID int64
+	// RecipientID is the peer of a private message; 0 for a group message.
+	RecipientID int64
+	// GroupID is the group of a group message; 0 for a private message.
+	GroupID      int64
+	IsSystem     bool
+	Text         string
+	Records      [][]byte
+	DeliveryDate int64
+	// ModificationDate is when it was last edited; 0 if never.
+	ModificationDate int64
+	// RecallDate is when its sender recalled it; 0 if not recalled.
+	RecallDate   int64
+	PreMessageID int64
+	// Extensions are protocol payloads that have no Turms field (for
+	// example XMPP extension elements) kept so that a peer on the same
+	// protocol receives them intact. Opaque to the store.
+	Extensions []byte
+}
+
+// IsGroup reports whether m is a group message.
+func (m *Message) IsGroup() bool { return m.GroupID != 0 }
+
+// MessageQuery selects messages. Empty fields match all; recalled messages
+// are left out unless WithRecalled is set.
+type MessageQuery struct {
+	IDs []int64
+	// Group selects group messages (true) or private ones (false).
+	Group bool
+	// System, when non-nil, selects system or non-system messages.
+	System *bool
+	// SenderIDs limits the senders.
+	SenderIDs []int64
+	// TargetIDs limits the recipients (private) or groups (group).
+	TargetIDs []int64
+	// DeliveredFrom and DeliveredTo bound the delivery date, inclusive;
+	// 0 means unbounded.
+	DeliveredFrom int64
+	DeliveredTo   int64
+	WithRecalled  bool
+	Descending    bool
+	// Limit caps the result; 0 means no cap.
+	Limit int
+}
+
+// MessageUpdate changes the fields that are non-nil.
+type MessageUpdate struct {
+	Text             *string
+	Records          *[][]byte
+	ModificationDate *int64
+	RecallDate       *int64
+}
+
+// MessageRepo stores messages. Insert returns only once the message is
+// durable: a crash after it returns never loses it.
+type MessageRepo interface {
+	// Insert stores m. ErrConflict if its id is taken.
+	Insert(ctx context.Context, m *Message) error
+	// Get returns the message with id, or ErrNotFound.
+	Get(ctx context.Context, id int64) (*Message, error)
+	// Query returns the messages matching q, by delivery date then id.
+	Query(ctx context.Context, q MessageQuery) ([]Message, error)
+	// Count returns how many messages match q, ignoring its Limit.
+	Count(ctx context.Context, q MessageQuery) (int64, error)
+	// Update changes a message. ErrNotFound if there is none.
+	Update(ctx context.Context, id int64, upd MessageUpdate) error
+}

@@ -1,0 +1,39 @@
+// Package store defines hermod's durable state: the records it keeps and the
+// repositories that read and write them. Backends (sqlite, later postgres)
+// implement Store and must pass the conformance suite in storetest.
+//
+// Times are Unix milliseconds, as on the Turms wire; 0 means "unset".
+package store
+
+import (
+	"context"
+	"errors"
+)
+
+// Errors every backend returns for the same conditions, so that domain
+// services can map them to protocol status codes without knowing the backend.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrConflict = errors.New("store: conflict")
+)
+
+// Store is the whole of hermod's durable state.
+type Store interface {
+	Repos
+	// InTx runs fn in one transaction: every write made through tx lands, or
+	// none does. fn must not retain tx after it returns.
+	InTx(ctx context.Context, fn func(tx Repos) error) error
+	// Close flushes and releases the backend.
+	Close() error
+}
+
+// Repos groups the per-domain repositories. Store and a transaction both
+// provide it.
+type Repos interface {
+	Users() UserRepo
+	Relationships() RelationshipRepo
+	FriendRequests() FriendRequestRepo
+	Messages() MessageRepo
+	Conversations() ConversationRepo
+	Versions() VersionRepo
+}
