@@ -1,0 +1,59 @@
+// Package domain holds what every domain service shares: the refusal type
+// that carries a status code, and the clock.
+//
+// Status codes are the Turms response codes (package status): Turms has the
+// richest vocabulary of the protocols hermod speaks, so its numbers are the
+// domain's, the Turms adapter passes them through and the XMPP adapter maps
+// them to stanza errors.
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"hermod/internal/status"
+	"hermod/internal/store"
+)
+
+// Error is a request refused by a domain rule.
+type Error struct {
+	Code   status.Code
+	Reason string
+}
+
+func (e *Error) Error() string {
+	if e.Reason == "" {
+		return e.Code.String()
+	}
+	return e.Code.String() + ": " + e.Reason
+}
+
+// Errorf returns an *Error with a formatted reason.
+func Errorf(code status.Code, format string, args ...any) error {
+	return &Error{Code: code, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Refuse returns an *Error with no reason beyond its code.
+func Refuse(code status.Code) error { return &Error{Code: code} }
+
+// CodeOf maps err to a status code: an *Error's own code, OK for nil, and
+// ServerInternalError for anything unexpected.
+func CodeOf(err error) status.Code {
+	var de *Error
+	switch {
+	case err == nil:
+		return status.OK
+	case errors.As(err, &de):
+		return de.Code
+	case errors.Is(err, store.ErrNotFound):
+		return status.ResourceNotFound
+	case errors.Is(err, store.ErrConflict):
+		return status.DuplicateResource
+	default:
+		return status.ServerInternalError
+	}
+}
+
+// Now returns the current time in Unix milliseconds. Tests may replace it.
+var Now = func() int64 { return time.Now().UnixMilli() }

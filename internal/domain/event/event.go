@@ -1,0 +1,119 @@
+// Package event defines what domain services tell the sessions of other
+// users (and of the requester's other devices): every change someone else
+// must hear about becomes an Event addressed to user ids. The router carries
+// events; each session renders them in its own protocol.
+package event
+
+import (
+	"context"
+	"sync"
+
+	"hermod/internal/store"
+)
+
+// Event is one change, as delivered to every addressed session.
+type Event struct {
+	// RequesterID is the user whose request caused the change; 0 for the
+	// server itself.
+	RequesterID int64
+	// RequesterSession is the session that made the request. It learns the
+	// outcome from its response, so it is skipped on delivery.
+	RequesterSession int64
+	// Payload says what changed: one of the types in this package.
+	Payload any
+	// Origin is the protocol request that caused the change (for example a
+	// Turms request with server-assigned ids filled in), so that sessions of
+	// the same protocol can relay it exactly. nil when the change came from
+	// elsewhere; renderers then build their form from Payload.
+	Origin any
+
+	// renders caches each protocol's encoding so that a change fanned out to
+	// many sessions is encoded once per protocol.
+	renders [numRenderSlots]render
+}
+
+type render struct {
+	once sync.Once
+	b    []byte
+}
+
+// Render slots, one per protocol that caches encodings.
+const (
+	SlotTurms = iota
+	SlotXMPP
+	numRenderSlots
+)
+
+// Rendered returns the encoding for slot, calling encode only the first
+// time. encode must not depend on the receiving session.
+func (e *Event) Rendered(slot int, encode func() []byte) []byte {
+	r := &e.renders[slot]
+	r.once.Do(func() { r.b = encode() })
+	return r.b
+}
+
+// Publisher delivers events to every online session of the given users.
+type Publisher interface {
+	Publish(ctx context.Context, to []int64, ev *Event)
+}
+
+// MessageCreated: a private or group message was stored.
+type MessageCreated struct{ Message store.Message }
+
+// MessageUpdated: a message was edited or recalled.
+type MessageUpdated struct {
+	Message store.Message // the message after the change
+	// Edited and Recalled say which change it was.
+	Edited, Recalled bool
+}
+
+// TypingStatus: FromID is typing to ToID (a user, or a group if IsGroup).
+type TypingStatus struct {
+	FromID, ToID int64
+	IsGroup      bool
+}
+
+// FriendRequestCreated: a friend request was sent.
+type FriendRequestCreated struct{ Request store.FriendRequest }
+
+// FriendRequestRecalled: its requester took a pending friend request back.
+type FriendRequestRecalled struct{ Request store.FriendRequest }
+
+// FriendRequestReplied: the recipient accepted, declined or ignored it.
+type FriendRequestReplied struct{ Request store.FriendRequest }
+
+// RelationshipChanged: the owner created, changed or deleted a relationship.
+type RelationshipChanged struct {
+	OwnerID, RelatedID int64
+	Deleted            bool
+}
+
+// RelationshipGroupsChanged: the owner changed their relationship groups.
+type RelationshipGroupsChanged struct{ OwnerID int64 }
+
+// UserInfoUpdated: a user changed their profile.
+type UserInfoUpdated struct{ User store.User }
+
+// OnlineStatusUpdated: a user's online status changed.
+type OnlineStatusUpdated struct {
+	UserID int64
+	Status int32
+}
+
+// ReadDateUpdated: OwnerID read the conversation with TargetID (a user, or
+// a group if IsGroup) up to ReadDate.
+type ReadDateUpdated struct {
+	OwnerID, TargetID int64
+	IsGroup           bool
+	ReadDate          int64
+}
+
+// SessionKicked: sessions of UserID must close (account deactivated, or
+// the user set some devices offline).
+type SessionKicked struct {
+	UserID int64
+	// DeviceTypes limits the kick to these device types; empty means all.
+	DeviceTypes []int32
+	// CloseStatus is a close status of the Turms vocabulary.
+	CloseStatus int32
+}

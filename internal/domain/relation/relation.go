@@ -1,0 +1,100 @@
+// Package relation manages who knows whom: friend requests, one-sided
+// relationships (friendship is two of them), blocking, and relationship
+// groups. XMPP rosters and subscriptions are a view of the same records.
+package relation
+
+import (
+	"context"
+	"errors"
+
+	"hermod/internal/domain"
+	"hermod/internal/domain/event"
+	"hermod/internal/idgen"
+	"hermod/internal/status"
+	"hermod/internal/store"
+)
+
+// Options are the relationship rules; DefaultOptions are Turms's defaults.
+type Options struct {
+	MaxContentLength        int
+	MaxResponseReasonLength int
+	// FriendRequestTTLMillis is how long a friend request stays pending.
+	FriendRequestTTLMillis int64
+	// AllowRecall lets a requester take back a pending friend request.
+	AllowRecall bool
+	// AllowResendAfterDecline lets a requester ask again after a decline,
+	// an ignore or an expiry; otherwise only a new relationship cycle does.
+	AllowResendAfterDecline bool
+	// DeleteTwoSided deletes both sides when a user deletes a relationship.
+	DeleteTwoSided bool
+	// NotifyRelatedUser relays one-sided relationship changes to the other
+	// user as well as to the requester's other sessions.
+	NotifyRelatedUser bool
+}
+
+// DefaultOptions returns Turms's defaults.
+func DefaultOptions() Options {
+	return Options{
+		MaxContentLength:        200,
+		MaxResponseReasonLength: 200,
+		FriendRequestTTLMillis:  30 * 24 * 3600 * 1000,
+	}
+}
+
+// Service is the relationship service.
+type Service struct {
+	st   store.Store
+	pub  event.Publisher
+	ids  *idgen.Generator
+	opts Options
+}
+
+// New returns the relationship service.
+func New(st store.Store, pub event.Publisher, ids *idgen.Generator, opts Options) *Service {
+	return &Service{st: st, pub: pub, ids: ids, opts: opts}
+}
+
+// Requester identifies who asks and from which session.
+type Requester struct {
+	UserID    int64
+	SessionID int64
+}
+
+func (s *Service) publish(ctx context.Context, r Requester, to []int64, payload, origin any) {
+	s.pub.Publish(ctx, to, &event.Event{
+		RequesterID: r.UserID, RequesterSession: r.SessionID, Payload: payload, Origin: origin,
+	})
+}
+
+// IsBlocked reports whether owner has blocked related.
+func (s *Service) IsBlocked(ctx context.Context, ownerID, relatedID int64) (bool, error) {
+	rel, err := s.st.Relationships().Get(ctx, ownerID, relatedID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return rel.BlockDate != 0, nil
+}
+
+// IsRelatedNotBlocked reports whether owner has a relationship with related
+// that is not a block (Turms: "has relationship and not blocked").
+func (s *Service) IsRelatedNotBlocked(ctx context.Context, ownerID, relatedID int64) (bool, error) {
+	rel, err := s.st.Relationships().Get(ctx, ownerID, relatedID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return rel.BlockDate == 0, nil
+}
+
+// upToDate refuses with AlreadyUpToDate when the client's copy is current.
+func upToDate(version, lastUpdated int64) error {
+	if lastUpdated > 0 && version > 0 && lastUpdated >= version {
+		return domain.Refuse(status.AlreadyUpToDate)
+	}
+	return nil
+}

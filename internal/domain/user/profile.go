@@ -1,0 +1,118 @@
+package user
+
+import (
+	"context"
+	"unicode/utf8"
+
+	"hermod/internal/domain"
+	"hermod/internal/domain/event"
+	"hermod/internal/status"
+	"hermod/internal/store"
+)
+
+// Requester identifies who asks: the user and the session the request came
+// from (whose response tells them the outcome).
+type Requester struct {
+	UserID    int64
+	SessionID int64
+}
+
+// Profiles returns the profiles of ids that exist. If lastUpdated is set
+// and none of them changed after it, it refuses with AlreadyUpToDate; if
+// none exists, NoContent.
+func (s *Service) Profiles(ctx context.Context, ids []int64, lastUpdated int64) ([]store.User, error) {
+	if len(ids) == 0 {
+		return nil, domain.Errorf(status.IllegalArgument, "no user ids")
+	}
+	users, err := s.st.Users().GetMany(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	if len(users) == 0 {
+		return nil, domain.Refuse(status.NoContent)
+	}
+	if lastUpdated > 0 {
+		changed := false
+		for _, u := range users {
+			if u.LastUpdatedDate > lastUpdated {
+				changed = true
+				break
+			}
+		}
+		if !changed {
+			return nil, domain.Refuse(status.AlreadyUpToDate)
+		}
+	}
+	return users, nil
+}
+
+// ProfileChange is what a user may change of their own profile.
+type ProfileChange struct {
+	Password              *string
+	Name                  *string
+	Intro                 *string
+	ProfilePicture        *string
+	ProfileAccessStrategy *int32
+	Attributes            *[]byte
+}
+
+// UpdateProfile applies a user's change to their own profile; origin is
+// the protocol request, relayed to the user's other sessions.
+func (s *Service) UpdateProfile(ctx context.Context, r Requester, ch ProfileChange, origin any) error {
+	if err := maxLen("name", ch.Name, s.opts.MaxNameLength); err != nil {
+		return err
+	}
+	if err := maxLen("intro", ch.Intro, s.opts.MaxIntroLength); err != nil {
+		return err
+	}
+	if err := maxLen("profile picture", ch.ProfilePicture, s.opts.MaxProfilePictureLength); err != nil {
+		return err
+	}
+	upd := store.UserUpdate{
+		Name: ch.Name, Intro: ch.Intro, ProfilePicture: ch.ProfilePicture,
+		ProfileAccessStrategy: ch.ProfileAccessStrategy, Attributes: ch.Attributes,
+	}
+	if ch.Password != nil {
+		if *ch.Password == "" {
+			return domain.Errorf(status.IllegalArgument, "empty password")
+		}
+		if err := s.SetPassword(ctx, r.UserID, *ch.Password); err != nil {
+			return err
+		}
+	}
+	if upd == (store.UserUpdate{}) {
+		if ch.Password == nil {
+			return nil // nothing to change: Turms acknowledges too
+		}
+	} else if err := s.update(ctx, r.UserID, upd); err != nil {
+		return err
+	}
+	u, err := s.st.Users().Get(ctx, r.UserID)
+	if err != nil {
+		return err
+	}
+	to := []int64{r.UserID}
+	if s.opts.NotifyRelatedUsersOfProfileChange {
+		rels, err := s.st.Relationships().List(ctx, r.UserID, store.RelationshipFilter{})
+		if err != nil {
+			return err
+		}
+		for _, rel := range rels {
+			if rel.BlockDate == 0 {
+				to = append(to, rel.RelatedID)
+			}
+		}
+	}
+	s.pub.Publish(ctx, to, &event.Event{
+		RequesterID: r.UserID, RequesterSession: r.SessionID,
+		Payload: &event.UserInfoUpdated{User: *u}, Origin: origin,
+	})
+	return nil
+}
+
+func maxLen(what string, v *string, limit int) error {
+	if v != nil && limit > 0 && utf8.RuneCountInString(*v) > limit {
+		return domain.Errorf(status.IllegalArgument, "%s is longer than %d characters", what, limit)
+	}
+	return nil
+}

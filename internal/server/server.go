@@ -1,0 +1,144 @@
+// Package server assembles a hermod node: it opens the store, builds the
+// domain services and the router, and runs the protocol adapters and the
+// admin API, with one lifecycle (New provisions, Start listens, Stop drains).
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"hermod/internal/admin"
+	"hermod/internal/config"
+	"hermod/internal/domain/message"
+	"hermod/internal/domain/presence"
+	"hermod/internal/domain/relation"
+	"hermod/internal/domain/user"
+	"hermod/internal/idgen"
+	"hermod/internal/metrics"
+	"hermod/internal/router"
+	"hermod/internal/store/sqlite"
+	"hermod/internal/turms"
+)
+
+// Server is one hermod node.
+type Server struct {
+	cfg     config.Config
+	log     *slog.Logger
+	store   *sqlite.Store
+	router  *router.Router
+	metrics *metrics.Metrics
+	users   *user.Service
+	turms   *turms.Server
+	admin   *admin.Server
+}
+
+// New provisions a node from cfg: it creates the data directory, opens
+// (and migrates) the store and builds the services. Nothing listens yet.
+func New(cfg config.Config, log *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("creating the data directory: %w", err)
+	}
+	ids, err := idgen.New(cfg.NodeID)
+	if err != nil {
+		return nil, err
+	}
+	st, err := sqlite.Open(context.Background(), cfg.SQLitePath())
+	if err != nil {
+		return nil, fmt.Errorf("opening the store: %w", err)
+	}
+	s := &Server{cfg: cfg, log: log, store: st, router: router.New(), metrics: metrics.New()}
+
+	uo := user.DefaultOptions()
+	uo.Iterations = cfg.Users.ScramIterations
+	uo.NotifyRelatedUsersOfProfileChange = cfg.Users.NotifyRelatedUsersOfProfileChange
+	s.users = user.New(st, s.router, ids, uo)
+
+	ro := relation.DefaultOptions()
+	ro.MaxContentLength = cfg.Relations.MaxContentLength
+	ro.FriendRequestTTLMillis = cfg.Relations.FriendRequestTTL.Milliseconds()
+	ro.AllowRecall = cfg.Relations.AllowRecallFriendRequest
+	ro.AllowResendAfterDecline = cfg.Relations.AllowResendAfterDecline
+	ro.DeleteTwoSided = cfg.Relations.DeleteTwoSided
+	ro.NotifyRelatedUser = cfg.Relations.NotifyRelatedUser
+	rels := relation.New(st, s.router, ids, ro)
+
+	mo := message.DefaultOptions()
+	mc := cfg.Messages
+	mo.MaxTextLength, mo.MaxRecordsBytes = mc.MaxTextLength, mc.MaxRecordsBytes
+	mo.AllowStrangers, mo.AllowToSelf = mc.AllowStrangers, mc.AllowToSelf
+	mo.AllowRecall, mo.AllowEdit = mc.AllowRecall, mc.AllowEdit
+	mo.RecallWindowMillis = mc.RecallWindow.Milliseconds()
+	mo.AllowTyping, mo.AllowReadDate = mc.AllowTyping, mc.AllowReadDate
+	mo.NotifyContactOfReadDate = mc.NotifyContactOfReadDate
+	mo.UpdateReadDateAfterSend = mc.UpdateReadDateAfterSend
+	msgs := message.New(st, s.router, ids, rels, mo)
+
+	pres := presence.New(st, s.router, s.router, presence.Options{NotifyRelatedUsers: cfg.Presence.NotifyRelatedUsers})
+
+	tc := cfg.Turms
+	to := turms.Options{
+		TCPAddr: tc.TCPAddr, WSAddr: tc.WSAddr, ServerID: fmt.Sprintf("hermod-%d", cfg.NodeID),
+		MaxFrameBytes: tc.MaxFrameBytes, LoginTimeout: tc.LoginTimeout, HeartbeatTimeout: tc.HeartbeatTimeout,
+		ExclusiveDeviceSessions: tc.ExclusiveDeviceSessions, LoginFailuresPerMinute: tc.LoginFailuresPerMinute,
+		RequestsPerSecond: tc.RequestsPerSecond, RequestBurst: tc.RequestBurst,
+		MaxSessionsPerUser: tc.MaxSessionsPerUser, SendQueue: tc.SendQueue,
+	}
+	s.turms = turms.New(to, turms.Services{
+		Users: s.users, Relations: rels, Messages: msgs, Presence: pres, Router: s.router, Metrics: s.metrics,
+	}, log)
+
+	if cfg.Admin.Addr != "" {
+		token, err := admin.LoadOrCreateToken(cfg.Admin.Token, cfg.DataDir)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		s.admin = admin.New(admin.Options{
+			Addr: cfg.Admin.Addr, Token: token, Users: s.users, Ready: st.Ping, Metrics: s.metrics, Log: log,
+		})
+	}
+	return s, nil
+}
+
+// Start opens every listener. On error, whatever started is stopped.
+func (s *Server) Start(ctx context.Context) error {
+	if err := s.turms.Start(); err != nil {
+		return fmt.Errorf("starting the Turms listeners: %w", err)
+	}
+	if s.admin != nil {
+		if err := s.admin.Start(); err != nil {
+			s.turms.Stop(ctx)
+			return fmt.Errorf("starting the admin API: %w", err)
+		}
+	}
+	s.log.Info("hermod started", "data_dir", s.cfg.DataDir, "domain", s.cfg.Domain)
+	return nil
+}
+
+// Stop stops accepting, closes every session with SERVER_CLOSED, and
+// flushes and closes the store.
+func (s *Server) Stop(ctx context.Context) error {
+	var errs []error
+	if s.admin != nil {
+		errs = append(errs, s.admin.Shutdown(ctx))
+	}
+	errs = append(errs, s.turms.Stop(ctx))
+	errs = append(errs, s.store.Close())
+	s.log.Info("hermod stopped")
+	return errors.Join(errs...)
+}
+
+// Turms returns the Turms adapter (its bound addresses, for tests).
+func (s *Server) Turms() *turms.Server { return s.turms }
+
+// Admin returns the admin API server, nil when disabled.
+func (s *Server) Admin() *admin.Server { return s.admin }
+
+// Users returns the account service.
+func (s *Server) Users() *user.Service { return s.users }

@@ -1,0 +1,125 @@
+package turms
+
+import (
+	"context"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"hermod/internal/domain"
+	"hermod/internal/status"
+	"hermod/internal/turms/pb"
+)
+
+// handler answers one kind of request of a logged-in session: data for an
+// OK response, or an error whose domain code becomes the response code.
+type handler func(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error)
+
+// handle answers one request.
+func (s *session) handle(req *pb.TurmsRequest) {
+	start := time.Now()
+	kind := kindName(req)
+	code, reason, data := s.dispatch(req, start)
+	if code == 0 {
+		return // the request closed the session; no response
+	}
+	s.srv.svc.Metrics.Request("turms", kind, int32(code), time.Since(start))
+	n := &pb.TurmsNotification{
+		Timestamp: now(), RequestId: req.RequestId, Code: proto.Int32(int32(code)), Data: data,
+	}
+	if reason != "" {
+		n.Reason = proto.String(reason)
+	}
+	s.send(s.srv.encode(n))
+	if s.pushSession {
+		s.pushSession = false
+		s.send(s.srv.encode(s.userSessionPush()))
+	}
+}
+
+func (s *session) dispatch(req *pb.TurmsRequest, start time.Time) (status.Code, string, *pb.TurmsNotification_Data) {
+	if req.GetRequestId() <= 0 {
+		return status.InvalidRequest, "The request ID must be greater than 0", nil
+	}
+	if !s.limiter.allow(start) {
+		return status.ClientRequestsTooFrequent, "", nil
+	}
+	ctx := context.Background()
+	switch k := req.Kind.(type) {
+	case nil:
+		return status.InvalidRequest, "the request has no kind", nil
+	case *pb.TurmsRequest_CreateSessionRequest:
+		return s.login(ctx, k.CreateSessionRequest)
+	case *pb.TurmsRequest_DeleteSessionRequest:
+		s.closeWith(status.DisconnectedByClient, 0, "")
+		return 0, "", nil
+	}
+	if !s.loggedIn {
+		return status.SendRequestFromNonexistentSession, "log in with a CreateSessionRequest first", nil
+	}
+	h := handlers[kindNumber(req)]
+	if h == nil {
+		code, reason := unimplemented(req)
+		return code, reason, nil
+	}
+	data, err := h(s, ctx, req)
+	if err != nil {
+		code := domain.CodeOf(err)
+		if code == status.ServerInternalError {
+			s.log.Error("request failed", "kind", kindName(req), "err", err)
+			return code, "", nil
+		}
+		if de, ok := err.(*domain.Error); ok {
+			return code, de.Reason, nil
+		}
+		return code, "", nil
+	}
+	return status.OK, "", data
+}
+
+// unimplemented answers the request kinds that a later part of hermod
+// implements, with the code Turms itself gives when a feature is off.
+func unimplemented(req *pb.TurmsRequest) (status.Code, string) {
+	switch req.Kind.(type) {
+	case *pb.TurmsRequest_CreateMeetingRequest, *pb.TurmsRequest_DeleteMeetingRequest,
+		*pb.TurmsRequest_QueryMeetingsRequest, *pb.TurmsRequest_UpdateMeetingRequest,
+		*pb.TurmsRequest_UpdateMeetingInvitationRequest:
+		return status.ConferenceNotImplemented, ""
+	case *pb.TurmsRequest_DeleteResourceRequest, *pb.TurmsRequest_QueryResourceDownloadInfoRequest,
+		*pb.TurmsRequest_QueryResourceUploadInfoRequest, *pb.TurmsRequest_QueryMessageAttachmentInfosRequest,
+		*pb.TurmsRequest_UpdateMessageAttachmentInfoRequest:
+		return status.StorageNotImplemented, ""
+	case *pb.TurmsRequest_QueryNearbyUsersRequest, *pb.TurmsRequest_UpdateUserLocationRequest:
+		return status.UserLocationRelatedFeaturesAreDisabled, ""
+	}
+	return status.ServerUnavailable, kindName(req) + " is not available on this server yet"
+}
+
+// kindNumber is the field number of the request's kind in TurmsRequest.
+func kindNumber(req *pb.TurmsRequest) int {
+	fd := req.ProtoReflect().WhichOneof(kindOneof)
+	if fd == nil {
+		return 0
+	}
+	return int(fd.Number())
+}
+
+// kindName is the request kind's field name, e.g. create_message_request.
+func kindName(req *pb.TurmsRequest) string {
+	fd := req.ProtoReflect().WhichOneof(kindOneof)
+	if fd == nil {
+		return "unknown"
+	}
+	return string(fd.Name())
+}
+
+var kindOneof = (&pb.TurmsRequest{}).ProtoReflect().Descriptor().Oneofs().ByName("kind")
+
+// handlers maps a TurmsRequest kind's field number to its handler.
+var handlers = map[int]handler{}
+
+func register(num int, h handler) { handlers[num] = h }
+
+func dataLong(v int64) *pb.TurmsNotification_Data {
+	return &pb.TurmsNotification_Data{Kind: &pb.TurmsNotification_Data_Long{Long: v}}
+}

@@ -1,0 +1,295 @@
+package turms
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"hermod/internal/domain/event"
+	"hermod/internal/status"
+	"hermod/internal/turms/pb"
+)
+
+// session is one client connection. Its read loop decodes and handles
+// requests one at a time (so session state needs no lock); its write loop
+// sends responses and relayed notifications, batching what is queued into
+// one flush.
+type session struct {
+	srv *Server
+	t   transport
+	id  int64
+	ip  netip.Addr
+	log *slog.Logger
+
+	// Set once by the read loop at login, before the session is registered
+	// with the router; read-only afterwards.
+	userID     int64
+	deviceType int32
+	loggedIn   bool
+	// pushSession asks handle to send the user_session push after the
+	// login response.
+	pushSession bool
+
+	limiter tokenBucket
+
+	out     chan []byte   // encoded notifications for the write loop
+	closing chan struct{} // closed when the session starts closing
+	done    chan struct{} // closed when the write loop has finished
+	once    sync.Once
+	// closeMsg is the close notification to send last; written before
+	// closing is closed.
+	closeMsg []byte
+
+	timer    *time.Timer // login, then heartbeat, timeout
+	lastSeen atomic.Int64
+}
+
+var sessionIDs atomic.Int64
+
+func newSession(srv *Server, t transport) *session {
+	s := &session{
+		srv:     srv,
+		t:       t,
+		id:      sessionIDs.Add(1),
+		out:     make(chan []byte, srv.opts.SendQueue),
+		closing: make(chan struct{}),
+		done:    make(chan struct{}),
+		limiter: newTokenBucket(srv.opts.RequestsPerSecond, srv.opts.RequestBurst),
+	}
+	if ap, err := netip.ParseAddrPort(t.remoteAddr().String()); err == nil {
+		s.ip = ap.Addr().Unmap()
+	}
+	s.log = srv.log.With("session", s.id, "remote", t.remoteAddr().String())
+	return s
+}
+
+// ID, UserID and DeviceType make the session a router.Session.
+func (s *session) ID() int64         { return s.id }
+func (s *session) UserID() int64     { return s.userID }
+func (s *session) DeviceType() int32 { return s.deviceType }
+
+// run serves the connection until it closes.
+func (s *session) run() {
+	s.srv.track(s, true)
+	defer s.srv.track(s, false)
+	s.timer = time.AfterFunc(s.srv.opts.LoginTimeout, s.onTimeout)
+	go s.writeLoop()
+	s.readLoop()
+	s.timer.Stop()
+	if s.loggedIn {
+		s.srv.logout(s)
+	}
+	<-s.done
+}
+
+// onTimeout fires when the client sent nothing in time: before login
+// that is a login timeout, after it a heartbeat timeout.
+func (s *session) onTimeout() {
+	if !s.isLoggedIn() {
+		s.closeWith(status.LoginTimeout, 0, "")
+		return
+	}
+	idle := time.Since(time.UnixMilli(s.lastSeen.Load()))
+	if rest := s.srv.opts.HeartbeatTimeout - idle; rest > 0 {
+		s.timer.Reset(rest)
+		return
+	}
+	s.closeWith(status.HeartbeatTimeout, 0, "")
+}
+
+// isLoggedIn is loggedIn for the timer goroutine: lastSeen is set at login.
+func (s *session) isLoggedIn() bool { return s.lastSeen.Load() != 0 }
+
+func (s *session) readLoop() {
+	for {
+		msg, err := s.t.read()
+		if err != nil {
+			s.onReadError(err)
+			return
+		}
+		if s.loggedIn {
+			s.lastSeen.Store(time.Now().UnixMilli())
+		}
+		if len(msg) == 0 {
+			s.onHeartbeat()
+			continue
+		}
+		req := &pb.TurmsRequest{}
+		if err := proto.Unmarshal(msg, req); err != nil {
+			s.closeWith(status.IllegalRequest, status.InvalidRequest, "the request is not a valid TurmsRequest")
+			return
+		}
+		s.handle(req)
+		select {
+		case <-s.closing:
+			return
+		default:
+		}
+	}
+}
+
+func (s *session) onReadError(err error) {
+	switch {
+	case errors.Is(err, errFrameTooLarge):
+		s.closeWith(status.IllegalRequest, status.InvalidRequest, "the request exceeds "+strconv.Itoa(s.srv.opts.MaxFrameBytes)+" bytes")
+	case errors.Is(err, errBadLength), errors.Is(err, errTextMessage):
+		s.closeWith(status.IllegalRequest, status.InvalidRequest, "malformed frame")
+	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
+		s.closeWith(status.ConnectionClosed, 0, "")
+	default:
+		s.closeWith(status.ConnectionClosed, 0, "")
+	}
+}
+
+// heartbeatReply is the answer to a heartbeat: an empty message.
+var heartbeatReply = []byte{}
+
+func (s *session) onHeartbeat() {
+	if !s.loggedIn {
+		s.send(s.srv.encode(&pb.TurmsNotification{
+			Timestamp: now(), RequestId: proto.Int64(-100),
+			Code: proto.Int32(int32(status.UpdateHeartbeatOfNonexistentSession)),
+		}))
+		return
+	}
+	s.send(heartbeatReply)
+}
+
+// send queues an encoded message, waiting while the queue is full (the
+// read loop then stops reading: backpressure on a client that does not
+// read its responses).
+func (s *session) send(b []byte) {
+	select {
+	case s.out <- b:
+	case <-s.closing:
+	}
+}
+
+// Deliver queues a relayed notification without blocking; a session whose
+// queue is full is too slow and is closed. The messages it missed are in
+// the store for it to query after reconnecting.
+func (s *session) Deliver(ev *event.Event) {
+	if k, ok := ev.Payload.(*event.SessionKicked); ok {
+		if len(k.DeviceTypes) == 0 || containsInt32(k.DeviceTypes, s.deviceType) {
+			s.closeWith(status.CloseStatus(k.CloseStatus), 0, "")
+		}
+		return
+	}
+	b := ev.Rendered(event.SlotTurms, func() []byte { return s.srv.renderEvent(ev) })
+	if b == nil {
+		return
+	}
+	select {
+	case s.out <- b:
+	case <-s.closing:
+	default:
+		s.log.Warn("closing a session that does not keep up with its notifications", "user", s.userID)
+		s.closeWith(status.ServerError, status.ServerUnavailable, "the client does not read fast enough")
+	}
+}
+
+// closeWith starts closing: the write loop sends what is queued, then a
+// close notification with closeStatus (and code and reason if set), and
+// ends the connection. Only the first call counts.
+func (s *session) closeWith(cs status.CloseStatus, code status.Code, reason string) {
+	s.once.Do(func() {
+		if cs != status.ConnectionClosed {
+			n := &pb.TurmsNotification{Timestamp: now(), CloseStatus: proto.Int32(int32(cs))}
+			if code != 0 {
+				n.Code = proto.Int32(int32(code))
+			}
+			if reason != "" {
+				n.Reason = proto.String(reason)
+			}
+			s.closeMsg = s.srv.encode(n)
+		}
+		s.log.Debug("session closing", "status", cs.String(), "user", s.userID)
+		close(s.closing)
+	})
+}
+
+func (s *session) writeLoop() {
+	defer close(s.done)
+	defer s.timer.Stop()
+	for {
+		select {
+		case b := <-s.out:
+			if !s.writeBatch(b) {
+				s.closeWith(status.ConnectionClosed, 0, "")
+				s.t.close()
+				return
+			}
+		case <-s.closing:
+			s.finish()
+			return
+		}
+	}
+}
+
+// writeBatch writes b and whatever else is queued, then flushes once.
+func (s *session) writeBatch(b []byte) bool {
+	if s.t.write(b) != nil {
+		return false
+	}
+	for n := 1; n < 256; n++ {
+		select {
+		case b := <-s.out:
+			if s.t.write(b) != nil {
+				return false
+			}
+		default:
+			return s.t.flush() == nil
+		}
+	}
+	return s.t.flush() == nil
+}
+
+// finish drains the queue, sends the close notification and closes.
+func (s *session) finish() {
+	ok := true
+	for ok {
+		select {
+		case b := <-s.out:
+			ok = s.t.write(b) == nil
+		default:
+			if s.closeMsg != nil {
+				s.t.write(s.closeMsg)
+			}
+			s.t.flush()
+			ok = false
+		}
+	}
+	if ws, isWS := s.t.(*wsTransport); isWS {
+		ws.closeGracefully()
+	}
+	s.t.close()
+}
+
+// wait blocks until the session has closed or ctx ends.
+func (s *session) wait(ctx context.Context) {
+	select {
+	case <-s.done:
+	case <-ctx.Done():
+		s.t.close()
+	}
+}
+
+func now() int64 { return time.Now().UnixMilli() }
+
+func containsInt32(xs []int32, x int32) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}

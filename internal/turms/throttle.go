@@ -1,0 +1,60 @@
+package turms
+
+import (
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// loginThrottle counts failed logins per remote address over a sliding
+// minute, so that one address cannot guess passwords quickly. Addresses are
+// forgotten once their minute has passed.
+type loginThrottle struct {
+	limit int
+	mu    sync.Mutex
+	fails map[netip.Addr]*failWindow
+	swept time.Time
+}
+
+type failWindow struct {
+	start time.Time
+	n     int
+}
+
+func newLoginThrottle(perMinute int) *loginThrottle {
+	return &loginThrottle{limit: perMinute, fails: make(map[netip.Addr]*failWindow)}
+}
+
+// allowed reports whether addr may try to log in now.
+func (t *loginThrottle) allowed(addr netip.Addr, now time.Time) bool {
+	if t.limit <= 0 {
+		return true
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	w := t.fails[addr]
+	return w == nil || now.Sub(w.start) >= time.Minute || w.n < t.limit
+}
+
+// failed records a failed login from addr.
+func (t *loginThrottle) failed(addr netip.Addr, now time.Time) {
+	if t.limit <= 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if now.Sub(t.swept) > time.Minute {
+		for a, w := range t.fails {
+			if now.Sub(w.start) >= time.Minute {
+				delete(t.fails, a)
+			}
+		}
+		t.swept = now
+	}
+	w := t.fails[addr]
+	if w == nil || now.Sub(w.start) >= time.Minute {
+		t.fails[addr] = &failWindow{start: now, n: 1}
+		return
+	}
+	w.n++
+}

@@ -1,0 +1,141 @@
+package turms
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// writeTimeout bounds one flush to a client; a client that does not read
+// for this long is cut off rather than allowed to hold server memory.
+const writeTimeout = 10 * time.Second
+
+// transport carries whole Turms messages over TCP or WebSocket. Reads happen
+// on the session's read loop and writes on its write loop only.
+type transport interface {
+	// read returns the next message (empty for a heartbeat), valid until
+	// the next call.
+	read() ([]byte, error)
+	// write queues one message; flush sends what was queued.
+	write(msg []byte) error
+	flush() error
+	// close ends the connection at once; it unblocks read.
+	close() error
+	remoteAddr() net.Addr
+}
+
+// tcpTransport frames messages with varint32 length prefixes.
+type tcpTransport struct {
+	conn net.Conn
+	fr   frameReader
+	w    *bufio.Writer
+	wbuf []byte
+}
+
+func newTCPTransport(conn net.Conn, maxFrame int) *tcpTransport {
+	return &tcpTransport{
+		conn: conn,
+		fr:   frameReader{r: bufio.NewReaderSize(conn, 1024), max: maxFrame},
+		w:    bufio.NewWriterSize(conn, 4096),
+	}
+}
+
+func (t *tcpTransport) read() ([]byte, error) { return t.fr.readFrame() }
+
+func (t *tcpTransport) write(msg []byte) error {
+	t.wbuf = appendFrame(t.wbuf[:0], msg)
+	_, err := t.w.Write(t.wbuf)
+	return err
+}
+
+func (t *tcpTransport) flush() error {
+	t.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	return t.w.Flush()
+}
+
+func (t *tcpTransport) close() error       { return t.conn.Close() }
+func (t *tcpTransport) remoteAddr() net.Addr { return t.conn.RemoteAddr() }
+
+// wsTransport sends one binary WebSocket message per Turms message.
+type wsTransport struct {
+	conn    *websocket.Conn
+	addr    net.Addr
+	max     int
+	buf     []byte
+	pending [][]byte
+}
+
+func newWSTransport(conn *websocket.Conn, addr net.Addr, maxFrame int) *wsTransport {
+	conn.SetReadLimit(-1) // we enforce the limit ourselves, to answer it in Turms terms
+	return &wsTransport{conn: conn, addr: addr, max: maxFrame}
+}
+
+func (t *wsTransport) read() ([]byte, error) {
+	for {
+		typ, r, err := t.conn.Reader(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		if typ != websocket.MessageBinary {
+			return nil, errTextMessage
+		}
+		t.buf = t.buf[:0]
+		for {
+			if len(t.buf) == cap(t.buf) {
+				nb := make([]byte, len(t.buf), min(max(512, 2*cap(t.buf)), t.max+1))
+				copy(nb, t.buf)
+				t.buf = nb
+			}
+			n, err := r.Read(t.buf[len(t.buf):cap(t.buf)])
+			t.buf = t.buf[:len(t.buf)+n]
+			if len(t.buf) > t.max {
+				return nil, errFrameTooLarge
+			}
+			if err == io.EOF {
+				return t.buf, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+var errTextMessage = errors.New("turms: text WebSocket message")
+
+func (t *wsTransport) write(msg []byte) error {
+	t.pending = append(t.pending, msg)
+	return nil
+}
+
+func (t *wsTransport) flush() error {
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
+	for i, msg := range t.pending {
+		if err := t.conn.Write(ctx, websocket.MessageBinary, msg); err != nil {
+			clear(t.pending)
+			t.pending = t.pending[:0]
+			return err
+		}
+		t.pending[i] = nil
+	}
+	t.pending = t.pending[:0]
+	return nil
+}
+
+func (t *wsTransport) close() error {
+	return t.conn.CloseNow()
+}
+
+// closeGracefully sends a WebSocket close frame and waits briefly for the
+// peer's, after the Turms close notification has been flushed.
+func (t *wsTransport) closeGracefully() error {
+	return t.conn.Close(websocket.StatusNormalClosure, "")
+}
+
+func (t *wsTransport) remoteAddr() net.Addr { return t.addr }
