@@ -58,7 +58,7 @@ func (t *tcpTransport) flush() error {
 	return t.w.Flush()
 }
 
-func (t *tcpTransport) close() error       { return t.conn.Close() }
+func (t *tcpTransport) close() error         { return t.conn.Close() }
 func (t *tcpTransport) remoteAddr() net.Addr { return t.conn.RemoteAddr() }
 
 // wsTransport sends one binary WebSocket message per Turms message.
