@@ -51,7 +51,7 @@ func (s *session) dispatch(req *pb.TurmsRequest, start time.Time) (status.Code, 
 	case *pb.TurmsRequest_CreateSessionRequest:
 		return s.login(ctx, k.CreateSessionRequest)
 	case *pb.TurmsRequest_DeleteSessionRequest:
-		s.closeWith(status.DisconnectedByClient, 0, "")
+		s.closeWith(status.CloseDisconnectedByClient, 0, "")
 		return 0, "", nil
 	}
 	if !s.loggedIn {

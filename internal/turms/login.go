@@ -61,7 +61,7 @@ func (s *session) login(ctx context.Context, req *pb.CreateSessionRequest) (stat
 	s.timer.Reset(s.srv.opts.HeartbeatTimeout)
 	for _, old := range s.srv.svc.Router.Register(s, s.srv.opts.ExclusiveDeviceSessions, st) {
 		if o, ok := old.(*session); ok {
-			o.closeWith(status.DisconnectedByOtherDevice, 0, "")
+			o.closeWith(status.CloseDisconnectedByOtherDevice, 0, "")
 		}
 	}
 	s.srv.svc.Metrics.SessionOpened("turms")

@@ -155,7 +155,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	s.mu.Unlock()
 	s.closeListeners()
 	for _, ss := range all {
-		ss.closeWith(status.ServerClosed, 0, "")
+		ss.closeWith(status.CloseServerClosed, 0, "")
 	}
 	for _, ss := range all {
 		ss.wait(ctx)
@@ -224,7 +224,7 @@ func (s *Server) track(ss *session, add bool) {
 		return
 	}
 	if s.stopping {
-		ss.closeWith(status.ServerClosed, 0, "")
+		ss.closeWith(status.CloseServerClosed, 0, "")
 	}
 	s.sessions[ss] = struct{}{}
 }

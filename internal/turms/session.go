@@ -95,7 +95,7 @@ func (s *session) run() {
 // that is a login timeout, after it a heartbeat timeout.
 func (s *session) onTimeout() {
 	if !s.isLoggedIn() {
-		s.closeWith(status.LoginTimeout, 0, "")
+		s.closeWith(status.CloseLoginTimeout, 0, "")
 		return
 	}
 	idle := time.Since(time.UnixMilli(s.lastSeen.Load()))
@@ -103,7 +103,7 @@ func (s *session) onTimeout() {
 		s.timer.Reset(rest)
 		return
 	}
-	s.closeWith(status.HeartbeatTimeout, 0, "")
+	s.closeWith(status.CloseHeartbeatTimeout, 0, "")
 }
 
 // isLoggedIn is loggedIn for the timer goroutine: lastSeen is set at login.
@@ -125,7 +125,7 @@ func (s *session) readLoop() {
 		}
 		req := &pb.TurmsRequest{}
 		if err := proto.Unmarshal(msg, req); err != nil {
-			s.closeWith(status.IllegalRequest, status.InvalidRequest, "the request is not a valid TurmsRequest")
+			s.closeWith(status.CloseIllegalRequest, status.InvalidRequest, "the request is not a valid TurmsRequest")
 			return
 		}
 		s.handle(req)
@@ -140,13 +140,13 @@ func (s *session) readLoop() {
 func (s *session) onReadError(err error) {
 	switch {
 	case errors.Is(err, errFrameTooLarge):
-		s.closeWith(status.IllegalRequest, status.InvalidRequest, "the request exceeds "+strconv.Itoa(s.srv.opts.MaxFrameBytes)+" bytes")
+		s.closeWith(status.CloseIllegalRequest, status.InvalidRequest, "the request exceeds "+strconv.Itoa(s.srv.opts.MaxFrameBytes)+" bytes")
 	case errors.Is(err, errBadLength), errors.Is(err, errTextMessage):
-		s.closeWith(status.IllegalRequest, status.InvalidRequest, "malformed frame")
+		s.closeWith(status.CloseIllegalRequest, status.InvalidRequest, "malformed frame")
 	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
-		s.closeWith(status.ConnectionClosed, 0, "")
+		s.closeWith(status.CloseConnectionClosed, 0, "")
 	default:
-		s.closeWith(status.ConnectionClosed, 0, "")
+		s.closeWith(status.CloseConnectionClosed, 0, "")
 	}
 }
 
@@ -193,7 +193,7 @@ func (s *session) Deliver(ev *event.Event) {
 	case <-s.closing:
 	default:
 		s.log.Warn("closing a session that does not keep up with its notifications", "user", s.userID)
-		s.closeWith(status.ServerError, status.ServerUnavailable, "the client does not read fast enough")
+		s.closeWith(status.CloseServerError, status.ServerUnavailable, "the client does not read fast enough")
 	}
 }
 
@@ -202,7 +202,7 @@ func (s *session) Deliver(ev *event.Event) {
 // ends the connection. Only the first call counts.
 func (s *session) closeWith(cs status.CloseStatus, code status.Code, reason string) {
 	s.once.Do(func() {
-		if cs != status.ConnectionClosed {
+		if cs != status.CloseConnectionClosed {
 			n := &pb.TurmsNotification{Timestamp: now(), CloseStatus: proto.Int32(int32(cs))}
 			if code != 0 {
 				n.Code = proto.Int32(int32(code))
@@ -224,7 +224,7 @@ func (s *session) writeLoop() {
 		select {
 		case b := <-s.out:
 			if !s.writeBatch(b) {
-				s.closeWith(status.ConnectionClosed, 0, "")
+				s.closeWith(status.CloseConnectionClosed, 0, "")
 				s.t.close()
 				return
 			}

@@ -73,7 +73,7 @@ func (s *Service) Update(ctx context.Context, userID, sessionID int64, st int32,
 			RequesterID: userID,
 			Payload: &event.SessionKicked{
 				UserID: userID, DeviceTypes: deviceTypes,
-				CloseStatus: int32(status.DisconnectedByClient),
+				CloseStatus: int32(status.CloseDisconnectedByClient),
 			},
 		})
 		return nil

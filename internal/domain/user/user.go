@@ -177,7 +177,7 @@ func (s *Service) SetActive(ctx context.Context, id int64, active bool) error {
 	}
 	if !active {
 		s.pub.Publish(ctx, []int64{id}, &event.Event{Payload: &event.SessionKicked{
-			UserID: id, CloseStatus: int32(status.UserIsDeletedOrInactivated),
+			UserID: id, CloseStatus: int32(status.CloseUserIsDeletedOrInactivated),
 		}})
 	}
 	return nil

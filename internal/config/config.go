@@ -1,0 +1,162 @@
+// Package config is hermod's configuration: one Config type that maps one
+// to one to the TOML file, filled from defaults, then the file, then
+// HERMOD_* environment variables, then command-line flags.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+)
+
+// Config is every setting of a hermod node.
+type Config struct {
+	DataDir   string          `koanf:"data_dir" help:"directory for everything the server writes"`
+	Domain    string          `koanf:"domain" help:"the server's domain (XMPP addresses, room domains)"`
+	NodeID    int             `koanf:"node_id" help:"this node's id (0-255), part of every id it makes"`
+	Log       LogConfig       `koanf:"log"`
+	Store     StoreConfig     `koanf:"store"`
+	Turms     TurmsConfig     `koanf:"turms"`
+	Admin     AdminConfig     `koanf:"admin"`
+	Users     UsersConfig     `koanf:"users"`
+	Relations RelationsConfig `koanf:"relations"`
+	Messages  MessagesConfig  `koanf:"messages"`
+	Presence  PresenceConfig  `koanf:"presence"`
+}
+
+// LogConfig sets up structured logging.
+type LogConfig struct {
+	Level  string `koanf:"level" help:"debug, info, warn or error"`
+	Format string `koanf:"format" help:"text or json"`
+}
+
+// StoreConfig chooses the store backend.
+type StoreConfig struct {
+	Driver     string `koanf:"driver" help:"store backend: sqlite"`
+	SQLitePath string `koanf:"sqlite_path" help:"SQLite database file (default <data_dir>/hermod.db)"`
+}
+
+// TurmsConfig is the Turms protocol listener.
+type TurmsConfig struct {
+	TCPAddr                 string        `koanf:"tcp_addr" help:"Turms TCP listen address (empty disables)"`
+	WSAddr                  string        `koanf:"ws_addr" help:"Turms WebSocket listen address (empty disables)"`
+	MaxFrameBytes           int           `koanf:"max_frame_bytes" help:"largest request accepted, in bytes"`
+	LoginTimeout            time.Duration `koanf:"login_timeout" help:"close connections that do not log in within this time"`
+	HeartbeatTimeout        time.Duration `koanf:"heartbeat_timeout" help:"close sessions silent for this long"`
+	ExclusiveDeviceSessions bool          `koanf:"exclusive_device_sessions" help:"one session per user and device type: a new login closes the old one"`
+	LoginFailuresPerMinute  int           `koanf:"login_failures_per_minute" help:"failed logins allowed per remote address per minute (0: no limit)"`
+	RequestsPerSecond       int           `koanf:"requests_per_second" help:"requests per second allowed per session (0: no limit)"`
+	RequestBurst            int           `koanf:"request_burst" help:"request burst allowed per session"`
+	MaxSessionsPerUser      int           `koanf:"max_sessions_per_user" help:"most concurrent Turms sessions per user"`
+	SendQueue               int           `koanf:"send_queue" help:"notifications that may wait for a slow client before it is cut off"`
+}
+
+// AdminConfig is the admin HTTP API.
+type AdminConfig struct {
+	Addr  string `koanf:"addr" help:"admin API listen address, loopback only (empty disables)"`
+	Token string `koanf:"token" help:"admin bearer token (default: generated into <data_dir>/admin-token)"`
+}
+
+// UsersConfig are account rules.
+type UsersConfig struct {
+	ScramIterations                   int  `koanf:"scram_iterations" help:"PBKDF2 iterations for new passwords (at least 4096)"`
+	NotifyRelatedUsersOfProfileChange bool `koanf:"notify_related_users_of_profile_change" help:"relay profile changes to related users too"`
+}
+
+// RelationsConfig are friend request and relationship rules.
+type RelationsConfig struct {
+	FriendRequestTTL         time.Duration `koanf:"friend_request_ttl" help:"how long a friend request stays pending"`
+	AllowRecallFriendRequest bool          `koanf:"allow_recall_friend_request" help:"let requesters recall pending friend requests"`
+	AllowResendAfterDecline  bool          `koanf:"allow_resend_after_decline" help:"allow a new friend request after a decline, ignore or expiry"`
+	DeleteTwoSided           bool          `koanf:"delete_two_sided" help:"deleting a relationship deletes both sides"`
+	NotifyRelatedUser        bool          `koanf:"notify_related_user" help:"relay one-sided relationship changes to the other user"`
+	MaxContentLength         int           `koanf:"max_content_length" help:"longest friend request text, in characters"`
+}
+
+// MessagesConfig are message rules.
+type MessagesConfig struct {
+	MaxTextLength           int           `koanf:"max_text_length" help:"longest message text, in characters"`
+	MaxRecordsBytes         int           `koanf:"max_records_bytes" help:"largest total size of a message's records"`
+	AllowStrangers          bool          `koanf:"allow_strangers" help:"let users message people who are not their friends"`
+	AllowToSelf             bool          `koanf:"allow_to_self" help:"let users message themselves"`
+	AllowRecall             bool          `koanf:"allow_recall" help:"let senders recall messages"`
+	AllowEdit               bool          `koanf:"allow_edit" help:"let senders edit messages"`
+	RecallWindow            time.Duration `koanf:"recall_window" help:"how long after sending a message may be recalled"`
+	AllowTyping             bool          `koanf:"allow_typing" help:"relay typing statuses"`
+	AllowReadDate           bool          `koanf:"allow_read_date" help:"let users set read dates"`
+	NotifyContactOfReadDate bool          `koanf:"notify_contact_of_read_date" help:"tell the peer when a user reads their conversation"`
+	UpdateReadDateAfterSend bool          `koanf:"update_read_date_after_send" help:"sending a message marks the conversation read"`
+}
+
+// PresenceConfig are online status rules.
+type PresenceConfig struct {
+	NotifyRelatedUsers bool `koanf:"notify_related_users" help:"relay status changes to related users too"`
+}
+
+// Default returns the built-in defaults (Turms's, where Turms has one).
+func Default() Config {
+	return Config{
+		DataDir: "./hermod-data", Domain: "localhost",
+		Log:   LogConfig{Level: "info", Format: "text"},
+		Store: StoreConfig{Driver: "sqlite"},
+		Turms: TurmsConfig{
+			TCPAddr: ":11510", WSAddr: ":10510", MaxFrameBytes: 16 << 10,
+			LoginTimeout: 15 * time.Second, HeartbeatTimeout: 180 * time.Second,
+			ExclusiveDeviceSessions: true, LoginFailuresPerMinute: 10,
+			RequestsPerSecond: 50, RequestBurst: 100, MaxSessionsPerUser: 16, SendQueue: 1024,
+		},
+		Admin:     AdminConfig{Addr: "127.0.0.1:8510"},
+		Users:     UsersConfig{ScramIterations: 4096},
+		Relations: RelationsConfig{FriendRequestTTL: 30 * 24 * time.Hour, MaxContentLength: 200},
+		Messages: MessagesConfig{
+			MaxTextLength: 500, MaxRecordsBytes: 15 << 20, AllowStrangers: true, AllowRecall: true,
+			AllowEdit: true, RecallWindow: 5 * time.Minute, AllowTyping: true, AllowReadDate: true,
+			UpdateReadDateAfterSend: true,
+		},
+	}
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data_dir must be set"))
+	}
+	if c.NodeID < 0 || c.NodeID > 255 {
+		errs = append(errs, fmt.Errorf("node_id %d is outside 0-255", c.NodeID))
+	}
+	if c.Store.Driver != "sqlite" {
+		errs = append(errs, fmt.Errorf("store.driver %q is not supported (use sqlite)", c.Store.Driver))
+	}
+	if c.Users.ScramIterations < 4096 {
+		errs = append(errs, fmt.Errorf("users.scram_iterations %d is below 4096", c.Users.ScramIterations))
+	}
+	if c.Turms.MaxFrameBytes < 64 {
+		errs = append(errs, fmt.Errorf("turms.max_frame_bytes %d is too small", c.Turms.MaxFrameBytes))
+	}
+	if c.Turms.LoginTimeout <= 0 || c.Turms.HeartbeatTimeout <= 0 {
+		errs = append(errs, errors.New("turms.login_timeout and turms.heartbeat_timeout must be positive"))
+	}
+	if c.Turms.SendQueue < 1 {
+		errs = append(errs, errors.New("turms.send_queue must be at least 1"))
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log.level %q is not debug, info, warn or error", c.Log.Level))
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		errs = append(errs, fmt.Errorf("log.format %q is not text or json", c.Log.Format))
+	}
+	return errors.Join(errs...)
+}
+
+// SQLitePath is the database file: store.sqlite_path, or hermod.db in the
+// data directory.
+func (c Config) SQLitePath() string {
+	if c.Store.SQLitePath != "" {
+		return c.Store.SQLitePath
+	}
+	return filepath.Join(c.DataDir, "hermod.db")
+}
