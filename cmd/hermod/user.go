@@ -279,4 +279,3 @@ func (a *apiAccounts) list(after int64, limit int) ([]admin.User, error) {
 	err := a.do("GET", fmt.Sprintf("/v1/users?after=%d&limit=%d", after, limit), nil, &out)
 	return out.Users, err
 }
-

@@ -29,11 +29,11 @@ func TestMain(m *testing.M) {
 
 // env is a Turms server on loopback over a real SQLite store.
 type env struct {
-	t      *testing.T
-	srv    *turms.Server
-	users  *user.Service
-	tcp    string
-	wsURL  string
+	t       *testing.T
+	srv     *turms.Server
+	users   *user.Service
+	tcp     string
+	wsURL   string
 	stopped bool
 }
 

@@ -69,11 +69,15 @@ func TestFriendsChatLiveOverTCPAndWebSocket(t *testing.T) {
 	if reqID == 0 {
 		t.Fatal("no friend request id in data.long")
 	}
-	got := relayed(t, bob, func(n *pb.TurmsNotification) bool { return n.GetRelayedRequest().GetCreateFriendRequestRequest() != nil })
+	got := relayed(t, bob, func(n *pb.TurmsNotification) bool {
+		return n.GetRelayedRequest().GetCreateFriendRequestRequest() != nil
+	})
 	if got.GetRequesterId() != 1001 || got.GetRelayedRequest().GetCreateFriendRequestRequest().GetContent() != "hi, it's Alice" {
 		t.Fatalf("relayed friend request: %v", got)
 	}
-	relayed(t, alicePhone, func(n *pb.TurmsNotification) bool { return n.GetRelayedRequest().GetCreateFriendRequestRequest() != nil })
+	relayed(t, alicePhone, func(n *pb.TurmsNotification) bool {
+		return n.GetRelayedRequest().GetCreateFriendRequestRequest() != nil
+	})
 	mustCode(t, alice, 2600, &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateFriendRequestRequest{
 		CreateFriendRequestRequest: &pb.CreateFriendRequestRequest{RecipientId: 1002}}})
 
@@ -91,7 +95,9 @@ func TestFriendsChatLiveOverTCPAndWebSocket(t *testing.T) {
 		UpdateFriendRequestRequest: &pb.UpdateFriendRequestRequest{RequestId: reqID, ResponseAction: pb.ResponseAction_ACCEPT}}})
 	mustCode(t, bob, codeOK, &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateFriendRequestRequest{
 		UpdateFriendRequestRequest: &pb.UpdateFriendRequestRequest{RequestId: reqID, ResponseAction: pb.ResponseAction_ACCEPT}}})
-	got = relayed(t, alice, func(n *pb.TurmsNotification) bool { return n.GetRelayedRequest().GetUpdateFriendRequestRequest() != nil })
+	got = relayed(t, alice, func(n *pb.TurmsNotification) bool {
+		return n.GetRelayedRequest().GetUpdateFriendRequestRequest() != nil
+	})
 	if got.GetRelayedRequest().GetUpdateFriendRequestRequest().GetRequestId() != reqID {
 		t.Fatalf("relayed reply: %v", got)
 	}
@@ -446,9 +452,9 @@ func TestUnimplementedKindsAnswer(t *testing.T) {
 	e.addUser(1001, "Alice")
 	c := e.login(1001, false, pb.DeviceType_DESKTOP)
 	for req, want := range map[*pb.TurmsRequest]int32{
-		{Kind: &pb.TurmsRequest_CreateMeetingRequest{CreateMeetingRequest: &pb.CreateMeetingRequest{}}}:                   8000,
+		{Kind: &pb.TurmsRequest_CreateMeetingRequest{CreateMeetingRequest: &pb.CreateMeetingRequest{}}}:                               8000,
 		{Kind: &pb.TurmsRequest_QueryResourceUploadInfoRequest{QueryResourceUploadInfoRequest: &pb.QueryResourceUploadInfoRequest{}}}: 6000,
-		{Kind: &pb.TurmsRequest_CreateGroupRequest{CreateGroupRequest: &pb.CreateGroupRequest{Name: "g"}}}:                 1201,
+		{Kind: &pb.TurmsRequest_CreateGroupRequest{CreateGroupRequest: &pb.CreateGroupRequest{Name: "g"}}}:                            1201,
 	} {
 		if got := send(t, c, req).GetCode(); got != want {
 			t.Errorf("%v: code %d, want %d", req, got, want)
