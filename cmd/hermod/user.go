@@ -31,7 +31,13 @@ import (
 // user's sessions close at once), and otherwise open the store directly.
 
 func newUser() *cobra.Command {
-	cmd := &cobra.Command{Use: "user", Short: "Manage accounts"}
+	cmd := &cobra.Command{
+		Use:   "user",
+		Short: "Manage accounts",
+		Long: "Manage accounts. With a server running, the commands go through its admin API (so that,\n" +
+			"for example, a deactivated user is disconnected at once); without one, they open the store.",
+	}
+	config.RegisterFlags(cmd.PersistentFlags())
 	var nu admin.NewUser
 	add := &cobra.Command{
 		Use: "add", Short: "Create an account", Args: cobra.NoArgs,

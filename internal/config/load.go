@@ -49,11 +49,12 @@ func FlagName(key string) string {
 	return strings.NewReplacer(".", "-", "_", "-").Replace(key)
 }
 
-// RegisterFlags adds a flag for every setting to fs.
+// RegisterFlags adds a flag for every setting to fs, except --data-dir,
+// which the root command defines for every subcommand.
 func RegisterFlags(fs *pflag.FlagSet) {
 	for _, s := range settings() {
-		if fs.Lookup(FlagName(s.key)) != nil {
-			continue // e.g. --data-dir, already a persistent flag
+		if s.key == "data_dir" || fs.Lookup(FlagName(s.key)) != nil {
+			continue
 		}
 		fs.String(FlagName(s.key), fmt.Sprint(s.def), s.help)
 	}
