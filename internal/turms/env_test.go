@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 
 // env is a Turms server on loopback over a real SQLite store.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *turms.Server
 	users   *user.Service
 	tcp     string
@@ -43,7 +43,7 @@ type envOptions struct {
 	relation relation.Options
 }
 
-func newEnv(t *testing.T, tweak ...func(*envOptions)) *env {
+func newEnv(t testing.TB, tweak ...func(*envOptions)) *env {
 	t.Helper()
 	o := envOptions{turms: turms.DefaultOptions(), messages: message.DefaultOptions(), relation: relation.DefaultOptions()}
 	o.turms.TCPAddr, o.turms.WSAddr = "127.0.0.1:0", "127.0.0.1:0"
@@ -150,7 +150,7 @@ func (e *env) login(id int64, ws bool, device pb.DeviceType) *turmstest.Client {
 }
 
 // send sends req and fails the test on a transport error.
-func send(t *testing.T, c *turmstest.Client, req *pb.TurmsRequest) *pb.TurmsNotification {
+func send(t testing.TB, c *turmstest.Client, req *pb.TurmsRequest) *pb.TurmsNotification {
 	t.Helper()
 	n, err := c.Send(req)
 	if err != nil {
@@ -160,7 +160,7 @@ func send(t *testing.T, c *turmstest.Client, req *pb.TurmsRequest) *pb.TurmsNoti
 }
 
 // mustCode sends req and checks the response code.
-func mustCode(t *testing.T, c *turmstest.Client, want int32, req *pb.TurmsRequest) *pb.TurmsNotification {
+func mustCode(t testing.TB, c *turmstest.Client, want int32, req *pb.TurmsRequest) *pb.TurmsNotification {
 	t.Helper()
 	n := send(t, c, req)
 	if n.GetCode() != want {
