@@ -65,8 +65,7 @@ func (s *session) login(ctx context.Context, req *pb.CreateSessionRequest) (stat
 		}
 	}
 	s.srv.svc.Metrics.SessionOpened("turms")
-	s.log = s.log.With("user", u.ID)
-	s.log.Debug("logged in", "device", dt)
+	s.log.Debug("logged in", "user", u.ID, "device", dt)
 	s.pushSession = true // after the response
 	return status.OK, "", nil
 }

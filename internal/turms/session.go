@@ -192,7 +192,7 @@ func (s *session) Deliver(ev *event.Event) {
 	case s.out <- b:
 	case <-s.closing:
 	default:
-		s.log.Warn("closing a session that does not keep up with its notifications", "user", s.userID)
+		s.log.Warn("closing a session that does not keep up with its notifications")
 		s.closeWith(status.CloseServerError, status.ServerUnavailable, "the client does not read fast enough")
 	}
 }
@@ -212,7 +212,7 @@ func (s *session) closeWith(cs status.CloseStatus, code status.Code, reason stri
 			}
 			s.closeMsg = s.srv.encode(n)
 		}
-		s.log.Debug("session closing", "status", cs.String(), "user", s.userID)
+		s.log.Debug("session closing", "status", cs.String())
 		close(s.closing)
 	})
 }
