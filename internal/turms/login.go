@@ -79,11 +79,11 @@ func (s *session) hasSameDevice(userID int64, dt int32) bool {
 	return false
 }
 
-// logout removes a closed session from the router.
+// logout removes a closed session from the router (a session replaced by
+// a newer login on its device type is already gone from it).
 func (s *Server) logout(ss *session) {
-	if found, _ := s.svc.Router.Unregister(ss); found {
-		s.svc.Metrics.SessionClosed("turms")
-	}
+	s.svc.Router.Unregister(ss)
+	s.svc.Metrics.SessionClosed("turms")
 }
 
 // userSessionPush tells a client its session id and the server's id.
