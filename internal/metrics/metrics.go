@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // Metrics are one node's metrics, on their own registry.
@@ -88,4 +89,14 @@ func (m *Metrics) LoginFailed(protocol string) {
 	if m != nil {
 		m.loginFailed.WithLabelValues(protocol).Inc()
 	}
+}
+
+// Sessions returns the current count of online sessions of protocol.
+func (m *Metrics) Sessions(protocol string) float64 {
+	if m == nil {
+		return 0
+	}
+	var out dto.Metric
+	m.sessions.WithLabelValues(protocol).Write(&out)
+	return out.GetGauge().GetValue()
 }

@@ -16,6 +16,7 @@ import (
 	"hermod/internal/domain/relation"
 	"hermod/internal/domain/user"
 	"hermod/internal/idgen"
+	"hermod/internal/metrics"
 	"hermod/internal/router"
 	"hermod/internal/store/sqlite"
 	"hermod/internal/turms"
@@ -32,6 +33,7 @@ type env struct {
 	t       testing.TB
 	srv     *turms.Server
 	users   *user.Service
+	metrics *metrics.Metrics
 	tcp     string
 	wsURL   string
 	stopped bool
@@ -65,11 +67,12 @@ func newEnv(t testing.TB, tweak ...func(*envOptions)) *env {
 	if os.Getenv("HERMOD_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	srv := turms.New(o.turms, turms.Services{Users: users, Relations: rels, Messages: msgs, Presence: pres, Router: rt}, log)
+	m := metrics.New()
+	srv := turms.New(o.turms, turms.Services{Users: users, Relations: rels, Messages: msgs, Presence: pres, Router: rt, Metrics: m}, log)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, srv: srv, users: users, tcp: srv.TCPAddr().String(), wsURL: "ws://" + srv.WSAddr().String()}
+	e := &env{t: t, srv: srv, users: users, metrics: m, tcp: srv.TCPAddr().String(), wsURL: "ws://" + srv.WSAddr().String()}
 	t.Cleanup(func() {
 		e.stop()
 		st.Close()

@@ -51,7 +51,9 @@ func TestFriendRequestReplies(t *testing.T) {
 	toBob := mustCode(t, alice, codeOK, friendReq(1002)).GetData().GetLong()
 	toCarol := mustCode(t, alice, codeOK, friendReq(1003)).GetData().GetLong()
 	mustCode(t, bob, codeOK, reply(toBob, pb.ResponseAction_DECLINE))
-	got := relayed(t, alice, func(n *pb.TurmsNotification) bool { return n.GetRelayedRequest().GetUpdateFriendRequestRequest() != nil })
+	got := relayed(t, alice, func(n *pb.TurmsNotification) bool {
+		return n.GetRelayedRequest().GetUpdateFriendRequestRequest() != nil
+	})
 	if r := got.GetRelayedRequest().GetUpdateFriendRequestRequest(); r.GetResponseAction() != pb.ResponseAction_DECLINE || r.GetReason() != "because" {
 		t.Fatalf("relayed decline: %v", r)
 	}
@@ -96,7 +98,9 @@ func TestFriendRequestExpiryAndRecall(t *testing.T) {
 	second := mustCode(t, alice, codeOK, friendReq(1002)).GetData().GetLong()
 	mustCode(t, bob, 2604, recall(second))
 	mustCode(t, alice, codeOK, recall(second))
-	got := relayed(t, bob, func(n *pb.TurmsNotification) bool { return n.GetRelayedRequest().GetDeleteFriendRequestRequest() != nil })
+	got := relayed(t, bob, func(n *pb.TurmsNotification) bool {
+		return n.GetRelayedRequest().GetDeleteFriendRequestRequest() != nil
+	})
 	if got.GetRelayedRequest().GetDeleteFriendRequestRequest().GetRequestId() != second {
 		t.Fatalf("relayed recall: %v", got)
 	}

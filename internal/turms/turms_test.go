@@ -291,6 +291,8 @@ func TestSecondLoginOnSameDeviceKicksTheFirst(t *testing.T) {
 	if n.GetCloseStatus() != closeByOther {
 		t.Fatalf("close status %d, want %d", n.GetCloseStatus(), closeByOther)
 	}
+	// Two sessions are online: a kicked session counts as closed.
+	waitFor(t, func() bool { return e.metrics.Sessions("turms") == 2 }, "two online sessions in the metrics")
 	// The other device and the new session still work.
 	for _, c := range []*turmstest.Client{other, second} {
 		mustCode(t, c, codeOK, &pb.TurmsRequest{Kind: &pb.TurmsRequest_QueryUserOnlineStatusesRequest{
@@ -681,4 +683,16 @@ func mustMarshal(t *testing.T, m proto.Message) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// waitFor polls cond until it holds, failing after turmstest.Timeout.
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(turmstest.Timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
