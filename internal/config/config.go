@@ -48,6 +48,8 @@ type TurmsConfig struct {
 	LoginFailuresPerMinute  int           `koanf:"login_failures_per_minute" help:"failed logins allowed per remote address per minute (0: no limit)"`
 	RequestsPerSecond       int           `koanf:"requests_per_second" help:"requests per second allowed per session (0: no limit)"`
 	RequestBurst            int           `koanf:"request_burst" help:"request burst allowed per session"`
+	IPRequestsPerSecond     int           `koanf:"ip_requests_per_second" help:"requests per second allowed from one remote address, all its sessions together (0: no limit)"`
+	IPRequestBurst          int           `koanf:"ip_request_burst" help:"request burst allowed from one remote address"`
 	MaxSessionsPerUser      int           `koanf:"max_sessions_per_user" help:"most concurrent Turms sessions per user"`
 	SendQueue               int           `koanf:"send_queue" help:"notifications that may wait for a slow client before it is cut off"`
 }
@@ -104,7 +106,8 @@ func Default() Config {
 			TCPAddr: ":11510", WSAddr: ":10510", MaxFrameBytes: 16 << 10,
 			LoginTimeout: 15 * time.Second, HeartbeatTimeout: 180 * time.Second,
 			ExclusiveDeviceSessions: true, LoginFailuresPerMinute: 10,
-			RequestsPerSecond: 50, RequestBurst: 100, MaxSessionsPerUser: 16, SendQueue: 1024,
+			RequestsPerSecond: 50, RequestBurst: 100, IPRequestsPerSecond: 5000, IPRequestBurst: 10000,
+			MaxSessionsPerUser: 16, SendQueue: 1024,
 		},
 		Admin:     AdminConfig{Addr: "127.0.0.1:8510"},
 		Users:     UsersConfig{ScramIterations: 4096},

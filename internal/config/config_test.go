@@ -92,3 +92,17 @@ func TestEveryKeyHasAFlagAndHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMEListsEverySetting keeps the README's configuration reference in
+// step with the Config type.
+func TestREADMEListsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings() {
+		if !strings.Contains(string(readme), "| `"+s.key+"` | `--"+FlagName(s.key)+"` |") {
+			t.Errorf("README.md does not document %s", s.key)
+		}
+	}
+}

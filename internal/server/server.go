@@ -87,6 +87,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		MaxFrameBytes: tc.MaxFrameBytes, LoginTimeout: tc.LoginTimeout, HeartbeatTimeout: tc.HeartbeatTimeout,
 		ExclusiveDeviceSessions: tc.ExclusiveDeviceSessions, LoginFailuresPerMinute: tc.LoginFailuresPerMinute,
 		RequestsPerSecond: tc.RequestsPerSecond, RequestBurst: tc.RequestBurst,
+		IPRequestsPerSecond: tc.IPRequestsPerSecond, IPRequestBurst: tc.IPRequestBurst,
 		MaxSessionsPerUser: tc.MaxSessionsPerUser, SendQueue: tc.SendQueue,
 	}
 	s.turms = turms.New(to, turms.Services{

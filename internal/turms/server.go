@@ -41,8 +41,11 @@ type Options struct {
 	ExclusiveDeviceSessions bool
 	// LoginFailuresPerMinute throttles password guessing per remote IP.
 	LoginFailuresPerMinute int
-	// RequestsPerSecond and RequestBurst limit each session's request rate.
-	RequestsPerSecond, RequestBurst int
+	// RequestsPerSecond and RequestBurst limit each session's request rate;
+	// IPRequestsPerSecond and IPRequestBurst limit all sessions from one
+	// address together.
+	RequestsPerSecond, RequestBurst     int
+	IPRequestsPerSecond, IPRequestBurst int
 	// MaxSessionsPerUser caps a user's concurrent Turms sessions.
 	MaxSessionsPerUser int
 	// SendQueue is how many notifications may wait for a slow client.
@@ -55,7 +58,8 @@ func DefaultOptions() Options {
 		TCPAddr: ":11510", WSAddr: ":10510", ServerID: "hermod",
 		MaxFrameBytes: 16 << 10, LoginTimeout: 15 * time.Second, HeartbeatTimeout: 180 * time.Second,
 		ExclusiveDeviceSessions: true, LoginFailuresPerMinute: 10,
-		RequestsPerSecond: 50, RequestBurst: 100, MaxSessionsPerUser: 16, SendQueue: 1024,
+		RequestsPerSecond: 50, RequestBurst: 100, IPRequestsPerSecond: 5000, IPRequestBurst: 10000,
+		MaxSessionsPerUser: 16, SendQueue: 1024,
 	}
 }
 
@@ -80,6 +84,7 @@ type Server struct {
 	httpSrv *http.Server
 
 	throttle *loginThrottle
+	ipLimit  *ipLimiter
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
@@ -92,6 +97,7 @@ func New(opts Options, svc Services, log *slog.Logger) *Server {
 	return &Server{
 		opts: opts, svc: svc, log: log.With("component", "turms"),
 		throttle: newLoginThrottle(opts.LoginFailuresPerMinute),
+		ipLimit:  newIPLimiter(opts.IPRequestsPerSecond, opts.IPRequestBurst),
 		sessions: make(map[*session]struct{}),
 	}
 }

@@ -58,3 +58,41 @@ func (t *loginThrottle) failed(addr netip.Addr, now time.Time) {
 	}
 	w.n++
 }
+
+// ipLimiter limits the request rate of all sessions from one address
+// together, so that opening many connections does not multiply a client's
+// budget. Idle addresses are forgotten.
+type ipLimiter struct {
+	perSecond, burst int
+	mu               sync.Mutex
+	buckets          map[netip.Addr]*tokenBucket
+	swept            time.Time
+}
+
+func newIPLimiter(perSecond, burst int) *ipLimiter {
+	return &ipLimiter{perSecond: perSecond, burst: burst, buckets: make(map[netip.Addr]*tokenBucket)}
+}
+
+// allow takes a token from addr's bucket.
+func (l *ipLimiter) allow(addr netip.Addr, now time.Time) bool {
+	if l.perSecond <= 0 {
+		return true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.swept) > time.Minute {
+		for a, b := range l.buckets {
+			if now.Sub(b.last) > time.Minute {
+				delete(l.buckets, a)
+			}
+		}
+		l.swept = now
+	}
+	b := l.buckets[addr]
+	if b == nil {
+		nb := newTokenBucket(l.perSecond, l.burst)
+		b = &nb
+		l.buckets[addr] = b
+	}
+	return b.allow(now)
+}

@@ -696,3 +696,39 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestRequestFloodsAreRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		tweak func(*envOptions)
+	}{
+		{"per session", func(o *envOptions) { o.turms.RequestsPerSecond, o.turms.RequestBurst = 5, 5 }},
+		{"per address", func(o *envOptions) { o.turms.IPRequestsPerSecond, o.turms.IPRequestBurst = 5, 5 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, tc.tweak)
+			e.addUser(1001, "Alice")
+			a := e.login(1001, false, pb.DeviceType_DESKTOP) // the login took one token
+			b := e.login(1001, true, pb.DeviceType_BROWSER)
+			ok, refused := 0, 0
+			for i := range 20 {
+				c := a
+				if i%2 == 1 {
+					c = b
+				}
+				switch code := send(t, c, &pb.TurmsRequest{Kind: &pb.TurmsRequest_QueryUserOnlineStatusesRequest{
+					QueryUserOnlineStatusesRequest: &pb.QueryUserOnlineStatusesRequest{UserIds: []int64{1001}}}}).GetCode(); code {
+				case codeOK:
+					ok++
+				case codeTooFrequent:
+					refused++
+				default:
+					t.Fatalf("code %d", code)
+				}
+			}
+			if refused == 0 || ok == 0 {
+				t.Fatalf("%d answered, %d refused: the limit did not bite", ok, refused)
+			}
+		})
+	}
+}
