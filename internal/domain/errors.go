@@ -55,5 +55,12 @@ func CodeOf(err error) status.Code {
 	}
 }
 
+// Requester is who makes a request: the user, and the session it came
+// from (which learns the outcome from its response, so relays skip it).
+type Requester struct {
+	UserID    int64
+	SessionID int64
+}
+
 // Now returns the current time in Unix milliseconds. Tests may replace it.
 var Now = func() int64 { return time.Now().UnixMilli() }

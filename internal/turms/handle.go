@@ -120,6 +120,11 @@ var handlers = map[int]handler{}
 
 func register(num int, h handler) { handlers[num] = h }
 
+// requester is who a logged-in session's requests come from.
+func (s *session) requester() domain.Requester {
+	return domain.Requester{UserID: s.userID, SessionID: s.id}
+}
+
 func dataLong(v int64) *pb.TurmsNotification_Data {
 	return &pb.TurmsNotification_Data{Kind: &pb.TurmsNotification_Data_Long{Long: v}}
 }

@@ -21,10 +21,6 @@ func init() {
 	register(10, updateMessage)
 }
 
-func (s *session) msgRequester() message.Requester {
-	return message.Requester{UserID: s.userID, SessionID: s.id}
-}
-
 func createMessage(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
 	r := req.GetCreateMessageRequest()
 	if r.GetIsSystemMessage() {
@@ -37,7 +33,7 @@ func createMessage(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.T
 		RecipientID: r.GetRecipientId(), GroupID: r.GetGroupId(), Text: r.GetText(),
 		Records: r.GetRecords(), PreMessageID: r.GetPreMessageId(), ForwardID: r.GetMessageId(),
 	}
-	m, err := s.srv.svc.Messages.Send(ctx, s.msgRequester(), d, func(m *store.Message) any {
+	m, err := s.srv.svc.Messages.Send(ctx, s.requester(), d, func(m *store.Message) any {
 		// Relay the request as sent, with the ids the server assigned.
 		relay := proto.Clone(req).(*pb.TurmsRequest)
 		cm := relay.GetCreateMessageRequest()
@@ -57,7 +53,7 @@ func createMessage(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.T
 
 func updateMessage(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
 	r := req.GetUpdateMessageRequest()
-	return nil, s.srv.svc.Messages.Update(ctx, s.msgRequester(), r.GetMessageId(), message.Change{
+	return nil, s.srv.svc.Messages.Update(ctx, s.requester(), r.GetMessageId(), message.Change{
 		Text: r.Text, Records: r.GetRecords(), RecallDate: r.RecallDate,
 	}, req)
 }
@@ -97,7 +93,7 @@ func queryMessages(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.T
 
 func updateTypingStatus(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
 	r := req.GetUpdateTypingStatusRequest()
-	return nil, s.srv.svc.Messages.Typing(ctx, s.msgRequester(), r.GetToId(), r.GetIsGroupMessage(), req)
+	return nil, s.srv.svc.Messages.Typing(ctx, s.requester(), r.GetToId(), r.GetIsGroupMessage(), req)
 }
 
 func updateConversation(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
@@ -106,9 +102,9 @@ func updateConversation(s *session, ctx context.Context, req *pb.TurmsRequest) (
 		return nil, domain.Errorf(status.IllegalArgument, "exactly one of user_id and group_id must be set")
 	}
 	if r.GroupId != nil {
-		return nil, s.srv.svc.Messages.MarkRead(ctx, s.msgRequester(), r.GetGroupId(), true, req)
+		return nil, s.srv.svc.Messages.MarkRead(ctx, s.requester(), r.GetGroupId(), true, req)
 	}
-	return nil, s.srv.svc.Messages.MarkRead(ctx, s.msgRequester(), r.GetUserId(), false, req)
+	return nil, s.srv.svc.Messages.MarkRead(ctx, s.requester(), r.GetUserId(), false, req)
 }
 
 func queryConversations(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {

@@ -26,13 +26,9 @@ func init() {
 	register(212, updateRelationship)
 }
 
-func (s *session) relRequester() relation.Requester {
-	return relation.Requester{UserID: s.userID, SessionID: s.id}
-}
-
 func createFriendRequest(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
 	r := req.GetCreateFriendRequestRequest()
-	fr, err := s.srv.svc.Relations.CreateFriendRequest(ctx, s.relRequester(), r.GetRecipientId(), r.GetContent(), req)
+	fr, err := s.srv.svc.Relations.CreateFriendRequest(ctx, s.requester(), r.GetRecipientId(), r.GetContent(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -40,12 +36,12 @@ func createFriendRequest(s *session, ctx context.Context, req *pb.TurmsRequest) 
 }
 
 func deleteFriendRequest(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
-	return nil, s.srv.svc.Relations.RecallFriendRequest(ctx, s.relRequester(), req.GetDeleteFriendRequestRequest().GetRequestId(), req)
+	return nil, s.srv.svc.Relations.RecallFriendRequest(ctx, s.requester(), req.GetDeleteFriendRequestRequest().GetRequestId(), req)
 }
 
 func updateFriendRequest(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
 	r := req.GetUpdateFriendRequestRequest()
-	return nil, s.srv.svc.Relations.ReplyFriendRequest(ctx, s.relRequester(), r.GetRequestId(),
+	return nil, s.srv.svc.Relations.ReplyFriendRequest(ctx, s.requester(), r.GetRequestId(),
 		relation.Reply(r.GetResponseAction()), r.GetReason(), req)
 }
 
@@ -64,12 +60,12 @@ func queryFriendRequests(s *session, ctx context.Context, req *pb.TurmsRequest) 
 
 func createRelationship(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
 	r := req.GetCreateRelationshipRequest()
-	return nil, s.srv.svc.Relations.CreateRelationship(ctx, s.relRequester(), r.GetUserId(), r.GetBlocked(), r.GroupIndex, r.Name, req)
+	return nil, s.srv.svc.Relations.CreateRelationship(ctx, s.requester(), r.GetUserId(), r.GetBlocked(), r.GroupIndex, r.Name, req)
 }
 
 func updateRelationship(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
 	r := req.GetUpdateRelationshipRequest()
-	return nil, s.srv.svc.Relations.UpdateRelationship(ctx, s.relRequester(), r.GetUserId(), relation.RelationshipChange{
+	return nil, s.srv.svc.Relations.UpdateRelationship(ctx, s.requester(), r.GetUserId(), relation.RelationshipChange{
 		Blocked: r.Blocked, NewGroupIndex: r.NewGroupIndex, DeleteGroupIndex: r.DeleteGroupIndex,
 		Name: r.Name, Note: r.Note,
 	}, req)
@@ -77,7 +73,7 @@ func updateRelationship(s *session, ctx context.Context, req *pb.TurmsRequest) (
 
 func deleteRelationship(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
 	r := req.GetDeleteRelationshipRequest()
-	return nil, s.srv.svc.Relations.DeleteRelationship(ctx, s.relRequester(), r.GetUserId(), r.GroupIndex, r.TargetGroupIndex, req)
+	return nil, s.srv.svc.Relations.DeleteRelationship(ctx, s.requester(), r.GetUserId(), r.GroupIndex, r.TargetGroupIndex, req)
 }
 
 func queryRelationships(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
@@ -145,7 +141,7 @@ func (s *session) keepCommon(ctx context.Context, rels []store.Relationship, wit
 }
 
 func createRelationshipGroup(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
-	idx, err := s.srv.svc.Relations.CreateGroup(ctx, s.relRequester(), req.GetCreateRelationshipGroupRequest().GetName(), req)
+	idx, err := s.srv.svc.Relations.CreateGroup(ctx, s.requester(), req.GetCreateRelationshipGroupRequest().GetName(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -154,12 +150,12 @@ func createRelationshipGroup(s *session, ctx context.Context, req *pb.TurmsReque
 
 func updateRelationshipGroup(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
 	r := req.GetUpdateRelationshipGroupRequest()
-	return nil, s.srv.svc.Relations.RenameGroup(ctx, s.relRequester(), r.GetGroupIndex(), r.GetNewName(), req)
+	return nil, s.srv.svc.Relations.RenameGroup(ctx, s.requester(), r.GetGroupIndex(), r.GetNewName(), req)
 }
 
 func deleteRelationshipGroup(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
 	r := req.GetDeleteRelationshipGroupRequest()
-	return nil, s.srv.svc.Relations.DeleteGroup(ctx, s.relRequester(), r.GetGroupIndex(), r.TargetGroupIndex, req)
+	return nil, s.srv.svc.Relations.DeleteGroup(ctx, s.requester(), r.GetGroupIndex(), r.TargetGroupIndex, req)
 }
 
 func queryRelationshipGroups(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {

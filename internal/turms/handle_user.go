@@ -18,10 +18,6 @@ func init() {
 	register(105, updateUser)
 }
 
-func (s *session) userRequester() user.Requester {
-	return user.Requester{UserID: s.userID, SessionID: s.id}
-}
-
 func queryUserProfiles(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
 	r := req.GetQueryUserProfilesRequest()
 	if len(r.GetUserIds()) == 0 {
@@ -108,5 +104,5 @@ func updateUser(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.Turm
 	// Relay the change without the password to the user's other sessions.
 	relay := proto.Clone(req).(*pb.TurmsRequest)
 	relay.GetUpdateUserRequest().Password = nil
-	return nil, s.srv.svc.Users.UpdateProfile(ctx, s.userRequester(), ch, relay)
+	return nil, s.srv.svc.Users.UpdateProfile(ctx, s.requester(), ch, relay)
 }

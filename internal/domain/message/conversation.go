@@ -11,7 +11,7 @@ import (
 
 // Typing relays that the requester is typing to toID. Only someone who may
 // message toID may tell them they are typing.
-func (s *Service) Typing(ctx context.Context, r Requester, toID int64, isGroup bool, origin any) error {
+func (s *Service) Typing(ctx context.Context, r domain.Requester, toID int64, isGroup bool, origin any) error {
 	if !s.opts.AllowTyping {
 		return domain.Refuse(status.UpdatingTypingStatusIsDisabled)
 	}
@@ -34,7 +34,7 @@ func (s *Service) Typing(ctx context.Context, r Requester, toID int64, isGroup b
 // MarkRead sets the requester's read date of the conversation with
 // targetID to now (Turms uses the server's time) and tells their other
 // sessions (and the peer, if configured).
-func (s *Service) MarkRead(ctx context.Context, r Requester, targetID int64, isGroup bool, origin any) error {
+func (s *Service) MarkRead(ctx context.Context, r domain.Requester, targetID int64, isGroup bool, origin any) error {
 	if !s.opts.AllowReadDate {
 		return domain.Refuse(status.UpdatingReadDateIsDisabled)
 	}

@@ -81,12 +81,6 @@ func New(st store.Store, pub event.Publisher, ids *idgen.Generator, rel *relatio
 	return &Service{st: st, pub: pub, ids: ids, rel: rel, opts: opts}
 }
 
-// Requester identifies who asks and from which session.
-type Requester struct {
-	UserID    int64
-	SessionID int64
-}
-
 // Draft is a message as its sender submits it.
 type Draft struct {
 	RecipientID  int64
@@ -104,7 +98,7 @@ type Draft struct {
 // and the sender's other sessions. When Send returns, the message is
 // durable. origin(m) builds the protocol form to relay, given the stored
 // message (with its id and delivery date).
-func (s *Service) Send(ctx context.Context, r Requester, d Draft, origin func(*store.Message) any) (*store.Message, error) {
+func (s *Service) Send(ctx context.Context, r domain.Requester, d Draft, origin func(*store.Message) any) (*store.Message, error) {
 	if d.GroupID != 0 {
 		return nil, domain.Errorf(status.ServerUnavailable, "group messages are not available yet")
 	}
@@ -218,7 +212,7 @@ type Change struct {
 
 // Update edits or recalls r's own message. A recall also sends the
 // conversation a system message that announces it, as Turms does.
-func (s *Service) Update(ctx context.Context, r Requester, id int64, ch Change, origin any) error {
+func (s *Service) Update(ctx context.Context, r domain.Requester, id int64, ch Change, origin any) error {
 	m, err := s.st.Messages().Get(ctx, id)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
@@ -288,7 +282,7 @@ func (s *Service) Update(ctx context.Context, r Requester, id int64, ch Change, 
 
 // announceRecall stores and delivers the system message that tells the
 // conversation m was recalled.
-func (s *Service) announceRecall(ctx context.Context, r Requester, m *store.Message) error {
+func (s *Service) announceRecall(ctx context.Context, r domain.Requester, m *store.Message) error {
 	idb := binary.BigEndian.AppendUint64(nil, uint64(m.ID))
 	sys := &store.Message{
 		ID: s.ids.Next(), SenderID: r.UserID, RecipientID: m.RecipientID, GroupID: m.GroupID,

@@ -22,7 +22,7 @@ const (
 
 // CreateFriendRequest asks recipientID to become r's friend. The request
 // is relayed to the recipient and to r's other sessions.
-func (s *Service) CreateFriendRequest(ctx context.Context, r Requester, recipientID int64, content string, origin any) (*store.FriendRequest, error) {
+func (s *Service) CreateFriendRequest(ctx context.Context, r domain.Requester, recipientID int64, content string, origin any) (*store.FriendRequest, error) {
 	if utf8.RuneCountInString(content) > s.opts.MaxContentLength {
 		return nil, domain.Errorf(status.IllegalArgument, "content is longer than %d characters", s.opts.MaxContentLength)
 	}
@@ -91,7 +91,7 @@ func effectiveStatus(fr *store.FriendRequest, now int64) store.RequestStatus {
 }
 
 // RecallFriendRequest cancels r's own pending friend request.
-func (s *Service) RecallFriendRequest(ctx context.Context, r Requester, requestID int64, origin any) error {
+func (s *Service) RecallFriendRequest(ctx context.Context, r domain.Requester, requestID int64, origin any) error {
 	if !s.opts.AllowRecall {
 		return domain.Refuse(status.RecallingFriendRequestIsDisabled)
 	}
@@ -122,7 +122,7 @@ func (s *Service) RecallFriendRequest(ctx context.Context, r Requester, requestI
 
 // ReplyFriendRequest answers a pending friend request sent to r. Accepting
 // makes both users friends (a relationship each way, in group 0).
-func (s *Service) ReplyFriendRequest(ctx context.Context, r Requester, requestID int64, reply Reply, reason string, origin any) error {
+func (s *Service) ReplyFriendRequest(ctx context.Context, r domain.Requester, requestID int64, reply Reply, reason string, origin any) error {
 	var to store.RequestStatus
 	switch reply {
 	case Accept:

@@ -54,13 +54,7 @@ func New(st store.Store, pub event.Publisher, ids *idgen.Generator, opts Options
 	return &Service{st: st, pub: pub, ids: ids, opts: opts}
 }
 
-// Requester identifies who asks and from which session.
-type Requester struct {
-	UserID    int64
-	SessionID int64
-}
-
-func (s *Service) publish(ctx context.Context, r Requester, to []int64, payload, origin any) {
+func (s *Service) publish(ctx context.Context, r domain.Requester, to []int64, payload, origin any) {
 	s.pub.Publish(ctx, to, &event.Event{
 		RequesterID: r.UserID, RequesterSession: r.SessionID, Payload: payload, Origin: origin,
 	})

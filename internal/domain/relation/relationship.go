@@ -11,7 +11,7 @@ import (
 	"hermod/internal/store"
 )
 
-func (s *Service) relationshipChanged(ctx context.Context, r Requester, relatedID int64, deleted bool, origin any) {
+func (s *Service) relationshipChanged(ctx context.Context, r domain.Requester, relatedID int64, deleted bool, origin any) {
 	to := []int64{r.UserID}
 	if s.opts.NotifyRelatedUser {
 		to = append(to, relatedID)
@@ -21,7 +21,7 @@ func (s *Service) relationshipChanged(ctx context.Context, r Requester, relatedI
 
 // CreateRelationship adds r's one-sided relationship with relatedID,
 // blocked or not, into groupIndex (group 0 when nil).
-func (s *Service) CreateRelationship(ctx context.Context, r Requester, relatedID int64, blocked bool, groupIndex *int32, name *string, origin any) error {
+func (s *Service) CreateRelationship(ctx context.Context, r domain.Requester, relatedID int64, blocked bool, groupIndex *int32, name *string, origin any) error {
 	if relatedID == r.UserID {
 		if blocked {
 			return domain.Refuse(status.CannotBlockOneself)
@@ -68,7 +68,7 @@ type RelationshipChange struct {
 
 // UpdateRelationship changes r's relationship with relatedID, creating it
 // if it does not exist (blocking a stranger creates a blocked relationship).
-func (s *Service) UpdateRelationship(ctx context.Context, r Requester, relatedID int64, ch RelationshipChange, origin any) error {
+func (s *Service) UpdateRelationship(ctx context.Context, r domain.Requester, relatedID int64, ch RelationshipChange, origin any) error {
 	if relatedID == r.UserID {
 		if ch.Blocked != nil && *ch.Blocked {
 			return domain.Refuse(status.CannotBlockOneself)
@@ -127,7 +127,7 @@ func (s *Service) UpdateRelationship(ctx context.Context, r Requester, relatedID
 // DeleteRelationship deletes r's relationship with relatedID, or, when
 // groupIndex is set, only takes relatedID out of that group (into
 // targetGroupIndex if set).
-func (s *Service) DeleteRelationship(ctx context.Context, r Requester, relatedID int64, groupIndex, targetGroupIndex *int32, origin any) error {
+func (s *Service) DeleteRelationship(ctx context.Context, r domain.Requester, relatedID int64, groupIndex, targetGroupIndex *int32, origin any) error {
 	now := domain.Now()
 	var err error
 	if groupIndex != nil {
@@ -213,7 +213,7 @@ func (s *Service) CommonRelatedIDs(ctx context.Context, ids []int64, with []int6
 }
 
 // CreateGroup adds a relationship group for r and returns its index.
-func (s *Service) CreateGroup(ctx context.Context, r Requester, name string, origin any) (int32, error) {
+func (s *Service) CreateGroup(ctx context.Context, r domain.Requester, name string, origin any) (int32, error) {
 	g, err := s.st.Relationships().CreateGroup(ctx, r.UserID, name, domain.Now())
 	if err != nil {
 		return 0, err
@@ -223,7 +223,7 @@ func (s *Service) CreateGroup(ctx context.Context, r Requester, name string, ori
 }
 
 // RenameGroup renames one of r's relationship groups.
-func (s *Service) RenameGroup(ctx context.Context, r Requester, index int32, name string, origin any) error {
+func (s *Service) RenameGroup(ctx context.Context, r domain.Requester, index int32, name string, origin any) error {
 	if err := s.st.Relationships().RenameGroup(ctx, r.UserID, index, name, domain.Now()); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return domain.Errorf(status.ResourceNotFound, "no relationship group %d", index)
@@ -236,7 +236,7 @@ func (s *Service) RenameGroup(ctx context.Context, r Requester, index int32, nam
 
 // DeleteGroup deletes one of r's relationship groups, moving its members
 // to target (group 0 when nil). Group 0 cannot be deleted.
-func (s *Service) DeleteGroup(ctx context.Context, r Requester, index int32, target *int32, origin any) error {
+func (s *Service) DeleteGroup(ctx context.Context, r domain.Requester, index int32, target *int32, origin any) error {
 	if index == 0 {
 		return domain.Errorf(status.IllegalArgument, "the default relationship group cannot be deleted")
 	}
@@ -255,7 +255,7 @@ func (s *Service) DeleteGroup(ctx context.Context, r Requester, index int32, tar
 }
 
 // MoveGroupMember takes relatedID out of r's group index, into target if set.
-func (s *Service) MoveGroupMember(ctx context.Context, r Requester, relatedID int64, index int32, target *int32, origin any) error {
+func (s *Service) MoveGroupMember(ctx context.Context, r domain.Requester, relatedID int64, index int32, target *int32, origin any) error {
 	if err := s.moveMember(ctx, r.UserID, relatedID, index, target, domain.Now()); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return domain.Refuse(status.AddNonRelatedUserToGroup)

@@ -10,13 +10,6 @@ import (
 	"hermod/internal/store"
 )
 
-// Requester identifies who asks: the user and the session the request came
-// from (whose response tells them the outcome).
-type Requester struct {
-	UserID    int64
-	SessionID int64
-}
-
 // Profiles returns the profiles of ids that exist. If lastUpdated is set
 // and none of them changed after it, it refuses with AlreadyUpToDate; if
 // none exists, NoContent.
@@ -58,7 +51,7 @@ type ProfileChange struct {
 
 // UpdateProfile applies a user's change to their own profile; origin is
 // the protocol request, relayed to the user's other sessions.
-func (s *Service) UpdateProfile(ctx context.Context, r Requester, ch ProfileChange, origin any) error {
+func (s *Service) UpdateProfile(ctx context.Context, r domain.Requester, ch ProfileChange, origin any) error {
 	if err := maxLen("name", ch.Name, s.opts.MaxNameLength); err != nil {
 		return err
 	}
