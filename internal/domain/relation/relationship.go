@@ -254,18 +254,6 @@ func (s *Service) DeleteGroup(ctx context.Context, r domain.Requester, index int
 	return nil
 }
 
-// MoveGroupMember takes relatedID out of r's group index, into target if set.
-func (s *Service) MoveGroupMember(ctx context.Context, r domain.Requester, relatedID int64, index int32, target *int32, origin any) error {
-	if err := s.moveMember(ctx, r.UserID, relatedID, index, target, domain.Now()); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return domain.Refuse(status.AddNonRelatedUserToGroup)
-		}
-		return err
-	}
-	s.publish(ctx, r, []int64{r.UserID}, &event.RelationshipGroupsChanged{OwnerID: r.UserID}, origin)
-	return nil
-}
-
 // Groups returns userID's relationship groups and their version.
 func (s *Service) Groups(ctx context.Context, userID int64, lastUpdated int64) ([]store.RelationshipGroup, int64, error) {
 	version, err := s.st.Versions().Get(ctx, userID, store.VersionRelationshipGroups)
