@@ -11,18 +11,14 @@ import (
 	"hermod/internal/turms/pb"
 )
 
-// attributesToJSON stores user-defined attributes as a JSON object, the
+// attributesToJSON turns user-defined attributes into JSON values, the
 // protocol-neutral form the store keeps.
-func attributesToJSON(m map[string]*pb.Value) []byte {
-	if len(m) == 0 {
-		return nil
-	}
-	obj := make(map[string]any, len(m))
+func attributesToJSON(m map[string]*pb.Value) map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(m))
 	for k, v := range m {
-		obj[k] = valueToAny(v)
+		out[k], _ = json.Marshal(valueToAny(v))
 	}
-	b, _ := json.Marshal(obj)
-	return b
+	return out
 }
 
 func valueToAny(v *pb.Value) any {

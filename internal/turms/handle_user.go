@@ -98,8 +98,7 @@ func updateUser(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.Turm
 		ch.ProfileAccessStrategy = proto.Int32(int32(r.GetProfileAccessStrategy()))
 	}
 	if len(r.GetUserDefinedAttributes()) > 0 {
-		attrs := attributesToJSON(r.GetUserDefinedAttributes())
-		ch.Attributes = &attrs
+		ch.SetAttributes = attributesToJSON(r.GetUserDefinedAttributes())
 	}
 	// Relay the change without the password to the user's other sessions.
 	relay := proto.Clone(req).(*pb.TurmsRequest)

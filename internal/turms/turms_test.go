@@ -732,3 +732,30 @@ func TestRequestFloodsAreRefused(t *testing.T) {
 		})
 	}
 }
+
+func TestUserDefinedAttributesMerge(t *testing.T) {
+	e := newEnv(t)
+	e.addUser(1001, "Alice")
+	c := e.login(1001, false, pb.DeviceType_DESKTOP)
+	set := func(attrs map[string]*pb.Value) int32 {
+		return send(t, c, &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateUserRequest{UpdateUserRequest: &pb.UpdateUserRequest{
+			UserDefinedAttributes: attrs}}}).GetCode()
+	}
+	if code := set(map[string]*pb.Value{"city": {Kind: &pb.Value_StringValue{StringValue: "Oslo"}}}); code != codeOK {
+		t.Fatalf("first update: %d", code)
+	}
+	if code := set(map[string]*pb.Value{"age": {Kind: &pb.Value_Int64Value{Int64Value: 41}},
+		"tags": {ListValue: []*pb.Value{{Kind: &pb.Value_BoolValue{BoolValue: true}}}}}); code != codeOK {
+		t.Fatalf("second update: %d", code)
+	}
+	n := mustCode(t, c, codeOK, &pb.TurmsRequest{Kind: &pb.TurmsRequest_QueryUserProfilesRequest{QueryUserProfilesRequest: &pb.QueryUserProfilesRequest{
+		UserIds: []int64{1001}}}})
+	attrs := n.GetData().GetUserInfosWithVersion().GetUserInfos()[0].GetUserDefinedAttributes()
+	if attrs["city"].GetStringValue() != "Oslo" || attrs["age"].GetInt64Value() != 41 || !attrs["tags"].GetListValue()[0].GetBoolValue() {
+		t.Fatalf("attributes: %v", attrs)
+	}
+	big := map[string]*pb.Value{"blob": {Kind: &pb.Value_StringValue{StringValue: strings.Repeat("x", 5000)}}}
+	if code := set(big); code != 1102 {
+		t.Fatalf("oversized attributes: %d", code)
+	}
+}

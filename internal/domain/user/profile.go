@@ -2,6 +2,8 @@ package user
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
 	"unicode/utf8"
 
 	"hermod/internal/domain"
@@ -46,7 +48,9 @@ type ProfileChange struct {
 	Intro                 *string
 	ProfilePicture        *string
 	ProfileAccessStrategy *int32
-	Attributes            *[]byte
+	// SetAttributes sets these user-defined attributes (JSON values),
+	// keeping the others.
+	SetAttributes map[string]json.RawMessage
 }
 
 // UpdateProfile applies a user's change to their own profile; origin is
@@ -63,7 +67,14 @@ func (s *Service) UpdateProfile(ctx context.Context, r domain.Requester, ch Prof
 	}
 	upd := store.UserUpdate{
 		Name: ch.Name, Intro: ch.Intro, ProfilePicture: ch.ProfilePicture,
-		ProfileAccessStrategy: ch.ProfileAccessStrategy, Attributes: ch.Attributes,
+		ProfileAccessStrategy: ch.ProfileAccessStrategy,
+	}
+	if len(ch.SetAttributes) > 0 {
+		attrs, err := s.mergeAttributes(ctx, r.UserID, ch.SetAttributes)
+		if err != nil {
+			return err
+		}
+		upd.Attributes = &attrs
 	}
 	if ch.Password != nil {
 		if *ch.Password == "" {
@@ -108,4 +119,27 @@ func maxLen(what string, v *string, limit int) error {
 		return domain.Errorf(status.IllegalArgument, "%s is longer than %d characters", what, limit)
 	}
 	return nil
+}
+
+// mergeAttributes returns the user's attributes with set applied.
+func (s *Service) mergeAttributes(ctx context.Context, userID int64, set map[string]json.RawMessage) ([]byte, error) {
+	u, err := s.st.Users().Get(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	all := map[string]json.RawMessage{}
+	if len(u.Attributes) > 0 {
+		if err := json.Unmarshal(u.Attributes, &all); err != nil {
+			return nil, err
+		}
+	}
+	maps.Copy(all, set)
+	b, err := json.Marshal(all)
+	if err != nil {
+		return nil, domain.Errorf(status.IllegalArgument, "attributes: %v", err)
+	}
+	if len(b) > s.opts.MaxAttributesBytes {
+		return nil, domain.Errorf(status.IllegalArgument, "user-defined attributes exceed %d bytes", s.opts.MaxAttributesBytes)
+	}
+	return b, nil
 }

@@ -27,6 +27,8 @@ type Options struct {
 	MaxNameLength                     int
 	MaxIntroLength                    int
 	MaxProfilePictureLength           int
+	// MaxAttributesBytes caps a user's user-defined attributes, as JSON.
+	MaxAttributesBytes int
 }
 
 // DefaultOptions are Turms's defaults.
@@ -36,6 +38,7 @@ func DefaultOptions() Options {
 		MaxNameLength:           20,
 		MaxIntroLength:          100,
 		MaxProfilePictureLength: 100,
+		MaxAttributesBytes:      4096,
 	}
 }
 
