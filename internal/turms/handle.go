@@ -2,6 +2,7 @@ package turms
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -69,7 +70,8 @@ func (s *session) dispatch(req *pb.TurmsRequest, start time.Time) (status.Code, 
 			s.log.Error("request failed", "kind", kindName(req), "err", err)
 			return code, "", nil
 		}
-		if de, ok := err.(*domain.Error); ok {
+		var de *domain.Error
+		if errors.As(err, &de) {
 			return code, de.Reason, nil
 		}
 		return code, "", nil
