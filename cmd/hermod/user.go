@@ -48,7 +48,7 @@ func newUser() *cobra.Command {
 			var u admin.User
 			err := withAccounts(cmd, func(a accounts) (err error) { u, err = a.add(nu); return })
 			if err == nil {
-				fmt.Fprintf(cmd.OutOrStdout(), "added user %d (%s)\n", u.ID, u.Name)
+				fmt.Fprintf(cmd.OutOrStdout(), "added user %d\n", u.ID)
 			}
 			return err
 		},
