@@ -41,7 +41,7 @@ type session struct {
 
 	limiter tokenBucket
 
-	out     chan []byte   // encoded notifications for the write loop
+	out     *outbox       // encoded messages for the write loop
 	closing chan struct{} // closed when the session starts closing
 	done    chan struct{} // closed when the write loop has finished
 	once    sync.Once
@@ -60,7 +60,7 @@ func newSession(srv *Server, t transport) *session {
 		srv:     srv,
 		t:       t,
 		id:      sessionIDs.Add(1),
-		out:     make(chan []byte, srv.opts.SendQueue),
+		out:     newOutbox(srv.opts.SendQueue),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 		limiter: newTokenBucket(srv.opts.RequestsPerSecond, srv.opts.RequestBurst),
@@ -164,14 +164,11 @@ func (s *session) onHeartbeat() {
 	s.send(heartbeatReply)
 }
 
-// send queues an encoded message, waiting while the queue is full (the
-// read loop then stops reading: backpressure on a client that does not
-// read its responses).
+// send queues a response. Responses are never refused: the read loop makes
+// at most one per request, requests are rate-limited, and a client that
+// does not read is cut off by the write timeout.
 func (s *session) send(b []byte) {
-	select {
-	case s.out <- b:
-	case <-s.closing:
-	}
+	s.out.push(b, true)
 }
 
 // Deliver queues a relayed notification without blocking; a session whose
@@ -188,10 +185,7 @@ func (s *session) Deliver(ev *event.Event) {
 	if b == nil {
 		return
 	}
-	select {
-	case s.out <- b:
-	case <-s.closing:
-	default:
+	if !s.out.push(b, false) {
 		s.log.Warn("closing a session that does not keep up with its notifications")
 		s.closeWith(status.CloseServerError, status.ServerUnavailable, "the client does not read fast enough")
 	}
@@ -222,8 +216,8 @@ func (s *session) writeLoop() {
 	defer s.timer.Stop()
 	for {
 		select {
-		case b := <-s.out:
-			if !s.writeBatch(b) {
+		case <-s.out.ready:
+			if !s.writeBatch(s.out.take()) {
 				s.closeWith(status.CloseConnectionClosed, 0, "")
 				s.t.close()
 				return
@@ -235,39 +229,26 @@ func (s *session) writeLoop() {
 	}
 }
 
-// writeBatch writes b and whatever else is queued, then flushes once.
-func (s *session) writeBatch(b []byte) bool {
-	if s.t.write(b) != nil {
-		return false
+// writeBatch writes msgs and flushes once.
+func (s *session) writeBatch(msgs [][]byte) bool {
+	if len(msgs) == 0 {
+		return true
 	}
-	for n := 1; n < 256; n++ {
-		select {
-		case b := <-s.out:
-			if s.t.write(b) != nil {
-				return false
-			}
-		default:
-			return s.t.flush() == nil
+	for _, b := range msgs {
+		if s.t.write(b) != nil {
+			return false
 		}
 	}
 	return s.t.flush() == nil
 }
 
-// finish drains the queue, sends the close notification and closes.
+// finish sends what is queued and the close notification, then closes.
 func (s *session) finish() {
-	ok := true
-	for ok {
-		select {
-		case b := <-s.out:
-			ok = s.t.write(b) == nil
-		default:
-			if s.closeMsg != nil {
-				s.t.write(s.closeMsg)
-			}
-			s.t.flush()
-			ok = false
-		}
+	msgs := s.out.take()
+	if s.closeMsg != nil {
+		msgs = append(msgs, s.closeMsg)
 	}
+	s.writeBatch(msgs)
 	if ws, isWS := s.t.(*wsTransport); isWS {
 		ws.closeGracefully()
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -29,33 +30,49 @@ type transport interface {
 	remoteAddr() net.Addr
 }
 
-// tcpTransport frames messages with varint32 length prefixes.
+// tcpTransport frames messages with varint32 length prefixes. Its write
+// buffer comes from a pool for the length of one flush, so an idle
+// connection holds none.
 type tcpTransport struct {
 	conn net.Conn
 	fr   frameReader
-	w    *bufio.Writer
-	wbuf []byte
+	wbuf *[]byte
 }
+
+var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooledBuffer keeps buffers grown by a large batch out of the pool.
+const maxPooledBuffer = 64 << 10
 
 func newTCPTransport(conn net.Conn, maxFrame int) *tcpTransport {
 	return &tcpTransport{
 		conn: conn,
 		fr:   frameReader{r: bufio.NewReaderSize(conn, 1024), max: maxFrame},
-		w:    bufio.NewWriterSize(conn, 4096),
 	}
 }
 
 func (t *tcpTransport) read() ([]byte, error) { return t.fr.readFrame() }
 
 func (t *tcpTransport) write(msg []byte) error {
-	t.wbuf = appendFrame(t.wbuf[:0], msg)
-	_, err := t.w.Write(t.wbuf)
-	return err
+	if t.wbuf == nil {
+		t.wbuf = writeBuffers.Get().(*[]byte)
+	}
+	*t.wbuf = appendFrame(*t.wbuf, msg)
+	return nil
 }
 
 func (t *tcpTransport) flush() error {
+	if t.wbuf == nil {
+		return nil
+	}
 	t.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-	return t.w.Flush()
+	_, err := t.conn.Write(*t.wbuf)
+	if cap(*t.wbuf) <= maxPooledBuffer {
+		*t.wbuf = (*t.wbuf)[:0]
+		writeBuffers.Put(t.wbuf)
+	}
+	t.wbuf = nil
+	return err
 }
 
 func (t *tcpTransport) close() error         { return t.conn.Close() }
