@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -79,6 +80,9 @@ func start(rc rawConn) *Client {
 		Heartbeats: make(chan struct{}, 64),
 		Closed:     make(chan struct{}),
 	}
+	// Request ids start at a random point, as the reference client's do, so
+	// that they do not collide with ids a test writes by hand.
+	c.nextID.Store(1<<40 + rand.Int64N(1<<40))
 	go c.readLoop()
 	return c
 }
