@@ -39,7 +39,7 @@ func (s *session) login(ctx context.Context, req *pb.CreateSessionRequest) (stat
 			return code, "The user ID or password is incorrect", nil
 		}
 		if code == status.ServerInternalError {
-			s.log.Error("login failed", "err", err)
+			s.logger().Error("login failed", "err", err)
 		}
 		return code, "", nil
 	}
@@ -65,7 +65,7 @@ func (s *session) login(ctx context.Context, req *pb.CreateSessionRequest) (stat
 		}
 	}
 	s.srv.svc.Metrics.SessionOpened("turms")
-	s.log.Debug("logged in", "user", u.ID, "device", dt)
+	s.logger().Debug("logged in", "user", u.ID, "device", dt)
 	s.pushSession = true // after the response
 	return status.OK, "", nil
 }

@@ -28,7 +28,6 @@ type session struct {
 	t   transport
 	id  int64
 	ip  netip.Addr
-	log *slog.Logger
 
 	// Set once by the read loop at login, before the session is registered
 	// with the router; read-only afterwards.
@@ -68,8 +67,13 @@ func newSession(srv *Server, t transport) *session {
 	if ap, err := netip.ParseAddrPort(t.remoteAddr().String()); err == nil {
 		s.ip = ap.Addr().Unmap()
 	}
-	s.log = srv.log.With("session", s.id, "remote", t.remoteAddr().String())
 	return s
+}
+
+// logger returns a logger that names the session. It is built on use, not
+// kept: most sessions never log, and each kept logger costs memory.
+func (s *session) logger() *slog.Logger {
+	return s.srv.log.With("session", s.id, "remote", s.t.remoteAddr().String())
 }
 
 // ID, UserID and DeviceType make the session a router.Session.
@@ -186,7 +190,7 @@ func (s *session) Deliver(ev *event.Event) {
 		return
 	}
 	if !s.out.push(b, false) {
-		s.log.Warn("closing a session that does not keep up with its notifications")
+		s.logger().Warn("closing a session that does not keep up with its notifications")
 		s.closeWith(status.CloseServerError, status.ServerUnavailable, "the client does not read fast enough")
 	}
 }
@@ -206,7 +210,7 @@ func (s *session) closeWith(cs status.CloseStatus, code status.Code, reason stri
 			}
 			s.closeMsg = s.srv.encode(n)
 		}
-		s.log.Debug("session closing", "status", cs.String())
+		s.logger().Debug("session closing", "status", cs.String())
 		close(s.closing)
 	})
 }

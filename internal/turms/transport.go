@@ -47,7 +47,7 @@ const maxPooledBuffer = 64 << 10
 func newTCPTransport(conn net.Conn, maxFrame int) *tcpTransport {
 	return &tcpTransport{
 		conn: conn,
-		fr:   frameReader{r: bufio.NewReaderSize(conn, 1024), max: maxFrame},
+		fr:   frameReader{r: bufio.NewReaderSize(conn, 512), max: maxFrame},
 	}
 }
 
