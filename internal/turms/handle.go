@@ -67,7 +67,7 @@ func (s *session) dispatch(req *pb.TurmsRequest, start time.Time) (status.Code, 
 	if err != nil {
 		code := domain.CodeOf(err)
 		if code == status.ServerInternalError {
-			s.logger().Error("request failed", "kind", kindName(req), "err", err)
+			s.logger().Error("request failed", "user", s.userID, "kind", kindName(req), "err", err)
 			return code, "", nil
 		}
 		var de *domain.Error
