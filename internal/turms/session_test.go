@@ -40,8 +40,10 @@ func (t *stuckTransport) flush() error {
 	}
 	return nil
 }
-func (t *stuckTransport) close() error         { t.once.Do(func() { close(t.closed) }); return nil }
-func (t *stuckTransport) remoteAddr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1} }
+func (t *stuckTransport) close() error { t.once.Do(func() { close(t.closed) }); return nil }
+func (t *stuckTransport) remoteAddr() net.Addr {
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}
+}
 
 // TestSlowConsumerIsCutOff: a session whose peer does not read, and whose
 // queue of notifications reaches its limit, is closed rather than allowed
