@@ -14,12 +14,16 @@ var errFrameTooLarge = errors.New("turms: frame exceeds the size limit")
 // errBadLength is returned for a length prefix that is not a varint32.
 var errBadLength = errors.New("turms: malformed frame length")
 
+// keptBuffer is the size of the read buffer a session keeps between
+// frames; larger frames get a buffer of their own.
+const keptBuffer = 1024
+
 // frameReader reads TCP frames: a protobuf varint32 length, then that many
 // bytes. A zero length is a heartbeat.
 type frameReader struct {
 	r   *bufio.Reader
 	max int
-	buf []byte // reused between frames; grows up to max
+	buf []byte // reused between frames of up to keptBuffer bytes
 }
 
 // readFrame returns the next frame's payload, valid until the next call.
@@ -31,10 +35,15 @@ func (fr *frameReader) readFrame() ([]byte, error) {
 	if n > uint32(fr.max) {
 		return nil, errFrameTooLarge
 	}
-	if cap(fr.buf) < int(n) {
-		fr.buf = make([]byte, n, max(int(n), min(2*cap(fr.buf), fr.max)))
+	var b []byte
+	if n <= keptBuffer {
+		if fr.buf == nil {
+			fr.buf = make([]byte, keptBuffer)
+		}
+		b = fr.buf[:n]
+	} else {
+		b = make([]byte, n) // rare: not kept, so an idle session stays small
 	}
-	b := fr.buf[:n]
 	if _, err := io.ReadFull(fr.r, b); err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF

@@ -101,6 +101,9 @@ func (t *wsTransport) read() ([]byte, error) {
 		if typ != websocket.MessageBinary {
 			return nil, errTextMessage
 		}
+		if cap(t.buf) > keptBuffer {
+			t.buf = nil // a large message's buffer is not kept while idle
+		}
 		t.buf = t.buf[:0]
 		for {
 			if len(t.buf) == cap(t.buf) {
