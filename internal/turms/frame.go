@@ -37,8 +37,8 @@ func (fr *frameReader) readFrame() ([]byte, error) {
 	}
 	var b []byte
 	if n <= keptBuffer {
-		if fr.buf == nil {
-			fr.buf = make([]byte, keptBuffer)
+		if cap(fr.buf) < int(n) {
+			fr.buf = make([]byte, n, min(keptBuffer, max(int(n), 2*cap(fr.buf))))
 		}
 		b = fr.buf[:n]
 	} else {
