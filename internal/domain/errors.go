@@ -8,6 +8,7 @@
 package domain
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -60,6 +61,21 @@ func CodeOf(err error) status.Code {
 type Requester struct {
 	UserID    int64
 	SessionID int64
+}
+
+// AppendRelated appends to ids the users that userID relates to without
+// blocking them: who hears of a user's changes when the rules say that
+// related users should.
+func AppendRelated(ctx context.Context, st store.Store, ids []int64, userID int64) ([]int64, error) {
+	blocked := false
+	rels, err := st.Relationships().List(ctx, userID, store.RelationshipFilter{Blocked: &blocked})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rels {
+		ids = append(ids, r.RelatedID)
+	}
+	return ids, nil
 }
 
 // Now returns the current time in Unix milliseconds. Tests may replace it.

@@ -43,11 +43,13 @@ type envOptions struct {
 	turms    turms.Options
 	messages message.Options
 	relation relation.Options
+	presence presence.Options
+	users    user.Options
 }
 
 func newEnv(t testing.TB, tweak ...func(*envOptions)) *env {
 	t.Helper()
-	o := envOptions{turms: turms.DefaultOptions(), messages: message.DefaultOptions(), relation: relation.DefaultOptions()}
+	o := envOptions{turms: turms.DefaultOptions(), messages: message.DefaultOptions(), relation: relation.DefaultOptions(), users: user.DefaultOptions()}
 	o.turms.TCPAddr, o.turms.WSAddr = "127.0.0.1:0", "127.0.0.1:0"
 	for _, f := range tweak {
 		f(&o)
@@ -58,11 +60,10 @@ func newEnv(t testing.TB, tweak ...func(*envOptions)) *env {
 	}
 	ids, _ := idgen.New(1)
 	rt := router.New()
-	uo := user.DefaultOptions()
-	users := user.New(st, rt, ids, uo)
+	users := user.New(st, rt, ids, o.users)
 	rels := relation.New(st, rt, ids, o.relation)
 	msgs := message.New(st, rt, ids, rels, o.messages)
-	pres := presence.New(st, rt, rt, presence.Options{})
+	pres := presence.New(st, rt, rt, o.presence)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("HERMOD_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))

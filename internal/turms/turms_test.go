@@ -759,3 +759,43 @@ func TestUserDefinedAttributesMerge(t *testing.T) {
 		t.Fatalf("oversized attributes: %d", code)
 	}
 }
+
+func TestRelatedUsersHearOfChangesWhenConfigured(t *testing.T) {
+	e := newEnv(t, func(o *envOptions) {
+		o.presence.NotifyRelatedUsers = true
+		o.users.NotifyRelatedUsersOfProfileChange = true
+	})
+	for _, id := range []int64{1001, 1002, 1003} {
+		e.addUser(id, "u")
+	}
+	alice := e.login(1001, false, pb.DeviceType_DESKTOP)
+	bob := e.login(1002, false, pb.DeviceType_DESKTOP)
+	carol := e.login(1003, false, pb.DeviceType_DESKTOP)
+	mustCode(t, alice, codeOK, &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateRelationshipRequest{
+		CreateRelationshipRequest: &pb.CreateRelationshipRequest{UserId: 1002}}})
+	mustCode(t, alice, codeOK, &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateRelationshipRequest{
+		CreateRelationshipRequest: &pb.CreateRelationshipRequest{UserId: 1003, Blocked: true}}})
+	mustCode(t, alice, codeOK, &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateUserOnlineStatusRequest{
+		UpdateUserOnlineStatusRequest: &pb.UpdateUserOnlineStatusRequest{UserStatus: pb.UserStatus_AWAY}}})
+	got := relayed(t, bob, func(n *pb.TurmsNotification) bool {
+		return n.GetRelayedRequest().GetUpdateUserOnlineStatusRequest() != nil
+	})
+	if got.GetRequesterId() != 1001 || got.GetRelayedRequest().GetUpdateUserOnlineStatusRequest().GetUserStatus() != pb.UserStatus_AWAY {
+		t.Fatalf("relayed status: %v", got)
+	}
+	mustCode(t, alice, codeOK, &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateUserRequest{UpdateUserRequest: &pb.UpdateUserRequest{
+		Name: proto.String("Alice A.")}}})
+	relayed(t, bob, func(n *pb.TurmsNotification) bool {
+		return n.GetRelayedRequest().GetUpdateUserRequest().GetName() == "Alice A."
+	})
+	// Carol, blocked by Alice, heard nothing of either: the next thing she
+	// receives is a message sent after both changes.
+	mustCode(t, bob, codeOK, msgReq(1003, "marker"))
+	n, err := carol.NextPush(func(n *pb.TurmsNotification) bool { return n.RelayedRequest != nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.GetRelayedRequest().GetCreateMessageRequest().GetText() != "marker" {
+		t.Fatalf("Carol received %v", n)
+	}
+}

@@ -81,14 +81,9 @@ func (s *Service) Update(ctx context.Context, userID, sessionID int64, st int32,
 	s.dir.SetStatus(userID, st)
 	to := []int64{userID}
 	if s.opts.NotifyRelatedUsers {
-		rels, err := s.st.Relationships().List(ctx, userID, store.RelationshipFilter{})
-		if err != nil {
+		var err error
+		if to, err = domain.AppendRelated(ctx, s.st, to, userID); err != nil {
 			return err
-		}
-		for _, r := range rels {
-			if r.BlockDate == 0 {
-				to = append(to, r.RelatedID)
-			}
 		}
 	}
 	s.pub.Publish(ctx, to, &event.Event{

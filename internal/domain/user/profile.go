@@ -97,14 +97,8 @@ func (s *Service) UpdateProfile(ctx context.Context, r domain.Requester, ch Prof
 	}
 	to := []int64{r.UserID}
 	if s.opts.NotifyRelatedUsersOfProfileChange {
-		rels, err := s.st.Relationships().List(ctx, r.UserID, store.RelationshipFilter{})
-		if err != nil {
+		if to, err = domain.AppendRelated(ctx, s.st, to, r.UserID); err != nil {
 			return err
-		}
-		for _, rel := range rels {
-			if rel.BlockDate == 0 {
-				to = append(to, rel.RelatedID)
-			}
 		}
 	}
 	s.pub.Publish(ctx, to, &event.Event{
