@@ -78,13 +78,9 @@ func deleteRelationship(s *session, ctx context.Context, req *pb.TurmsRequest) (
 
 func queryRelationships(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
 	r := req.GetQueryRelationshipsRequest()
-	rels, version, err := s.srv.svc.Relations.Relationships(ctx, s.userID, store.RelationshipFilter{
+	rels, version, err := s.relationships(ctx, store.RelationshipFilter{
 		RelatedIDs: r.GetUserIds(), Blocked: r.Blocked, GroupIndexes: r.GetGroupIndexes(),
-	}, r.GetLastUpdatedDate())
-	if err != nil {
-		return nil, err
-	}
-	rels, err = s.keepCommon(ctx, rels, r.GetUserIdsForCommonRelationships())
+	}, r.GetLastUpdatedDate(), r.GetUserIdsForCommonRelationships())
 	if err != nil {
 		return nil, err
 	}
@@ -97,13 +93,9 @@ func queryRelationships(s *session, ctx context.Context, req *pb.TurmsRequest) (
 
 func queryRelatedUserIDs(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
 	r := req.GetQueryRelatedUserIdsRequest()
-	rels, version, err := s.srv.svc.Relations.Relationships(ctx, s.userID, store.RelationshipFilter{
+	rels, version, err := s.relationships(ctx, store.RelationshipFilter{
 		Blocked: r.Blocked, GroupIndexes: r.GetGroupIndexes(),
-	}, r.GetLastUpdatedDate())
-	if err != nil {
-		return nil, err
-	}
-	rels, err = s.keepCommon(ctx, rels, r.GetUserIdsForCommonRelationships())
+	}, r.GetLastUpdatedDate(), r.GetUserIdsForCommonRelationships())
 	if err != nil {
 		return nil, err
 	}
@@ -112,6 +104,17 @@ func queryRelatedUserIDs(s *session, ctx context.Context, req *pb.TurmsRequest) 
 		out.Longs = append(out.Longs, rel.RelatedID)
 	}
 	return &pb.TurmsNotification_Data{Kind: &pb.TurmsNotification_Data_LongsWithVersion{LongsWithVersion: out}}, nil
+}
+
+// relationships returns the requester's relationships matching f whose
+// related user is also related to every user in common, and their version.
+func (s *session) relationships(ctx context.Context, f store.RelationshipFilter, lastUpdated int64, common []int64) ([]store.Relationship, int64, error) {
+	rels, version, err := s.srv.svc.Relations.Relationships(ctx, s.userID, f, lastUpdated)
+	if err != nil {
+		return nil, 0, err
+	}
+	rels, err = s.keepCommon(ctx, rels, common)
+	return rels, version, err
 }
 
 // keepCommon keeps the relationships whose related user is also related to
