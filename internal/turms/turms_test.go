@@ -799,3 +799,24 @@ func TestRelatedUsersHearOfChangesWhenConfigured(t *testing.T) {
 		t.Fatalf("Carol received %v", n)
 	}
 }
+
+func TestCommonRelationships(t *testing.T) {
+	e := newEnv(t)
+	for _, id := range []int64{1001, 1002, 1003, 1004} {
+		e.addUser(id, "u")
+	}
+	alice := e.login(1001, false, pb.DeviceType_DESKTOP)
+	dave := e.login(1004, false, pb.DeviceType_DESKTOP)
+	relate := func(c *turmstest.Client, to int64) {
+		mustCode(t, c, codeOK, &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateRelationshipRequest{
+			CreateRelationshipRequest: &pb.CreateRelationshipRequest{UserId: to}}})
+	}
+	relate(alice, 1002)
+	relate(alice, 1003)
+	relate(dave, 1003)
+	n := mustCode(t, alice, codeOK, &pb.TurmsRequest{Kind: &pb.TurmsRequest_QueryRelatedUserIdsRequest{
+		QueryRelatedUserIdsRequest: &pb.QueryRelatedUserIdsRequest{UserIdsForCommonRelationships: []int64{1004}}}})
+	if ids := n.GetData().GetLongsWithVersion().GetLongs(); len(ids) != 1 || ids[0] != 1003 {
+		t.Fatalf("common related ids: %v, want [1003]", ids)
+	}
+}
