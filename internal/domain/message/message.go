@@ -292,7 +292,7 @@ func (s *Service) announceRecall(ctx context.Context, r domain.Requester, m *sto
 		return err
 	}
 	s.pub.Publish(ctx, []int64{sys.RecipientID, r.UserID}, &event.Event{
-		RequesterID: r.UserID, Payload: &event.MessageCreated{Message: *sys},
+		RequesterID: r.UserID, RequesterSession: r.SessionID, Payload: &event.MessageCreated{Message: *sys},
 	})
 	return nil
 }
