@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"hermod/internal/domain/event"
+	"hermod/internal/sendq"
 	"hermod/internal/status"
 	"hermod/internal/turms/pb"
 )
@@ -40,9 +41,9 @@ type session struct {
 
 	limiter tokenBucket
 
-	out     *outbox       // encoded messages for the write loop
-	closing chan struct{} // closed when the session starts closing
-	done    chan struct{} // closed when the write loop has finished
+	out     *sendq.Queue[[]byte] // encoded messages for the write loop
+	closing chan struct{}        // closed when the session starts closing
+	done    chan struct{}        // closed when the write loop has finished
 	once    sync.Once
 	// closeMsg is the close notification to send last; written before
 	// closing is closed.
@@ -59,7 +60,7 @@ func newSession(srv *Server, t transport) *session {
 		srv:     srv,
 		t:       t,
 		id:      sessionIDs.Add(1),
-		out:     newOutbox(srv.opts.SendQueue),
+		out:     sendq.New[[]byte](srv.opts.SendQueue),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 		limiter: newTokenBucket(srv.opts.RequestsPerSecond, srv.opts.RequestBurst),
@@ -172,7 +173,7 @@ func (s *session) onHeartbeat() {
 // at most one per request, requests are rate-limited, and a client that
 // does not read is cut off by the write timeout.
 func (s *session) send(b []byte) {
-	s.out.push(b, true)
+	s.out.Push(b, true)
 }
 
 // Deliver queues a relayed notification without blocking; a session whose
@@ -189,7 +190,7 @@ func (s *session) Deliver(ev *event.Event) {
 	if b == nil {
 		return
 	}
-	if !s.out.push(b, false) {
+	if !s.out.Push(b, false) {
 		s.logger().Warn("closing a session that does not keep up with its notifications")
 		s.closeWith(status.CloseServerError, status.ServerUnavailable, "the client does not read fast enough")
 	}
@@ -220,8 +221,8 @@ func (s *session) writeLoop() {
 	defer s.timer.Stop()
 	for {
 		select {
-		case <-s.out.ready:
-			if !s.writeBatch(s.out.take()) {
+		case <-s.out.Ready():
+			if !s.writeBatch(s.out.Take()) {
 				s.closeWith(status.CloseConnectionClosed, 0, "")
 				s.t.close()
 				return
@@ -248,7 +249,7 @@ func (s *session) writeBatch(msgs [][]byte) bool {
 
 // finish sends what is queued and the close notification, then closes.
 func (s *session) finish() {
-	msgs := s.out.take()
+	msgs := s.out.Take()
 	if s.closeMsg != nil {
 		msgs = append(msgs, s.closeMsg)
 	}
