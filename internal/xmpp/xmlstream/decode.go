@@ -1,0 +1,332 @@
+package xmlstream
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"strings"
+)
+
+// Limits bound what a peer may send.
+type Limits struct {
+	// MaxStanzaBytes caps one top-level element, in bytes on the wire.
+	MaxStanzaBytes int
+	// MaxDepth caps element nesting inside a top-level element.
+	MaxDepth int
+}
+
+// DefaultLimits are the limits of a client stream.
+var DefaultLimits = Limits{MaxStanzaBytes: 256 << 10, MaxDepth: 32}
+
+// StreamError is an RFC 6120 stream error condition with optional text.
+type StreamError struct {
+	Condition string
+	Text      string
+}
+
+func (e *StreamError) Error() string {
+	if e.Text == "" {
+		return "stream error: " + e.Condition
+	}
+	return "stream error: " + e.Condition + ": " + e.Text
+}
+
+// Element renders the <stream:error/> element.
+func (e *StreamError) Element() *Element {
+	el := New(NSStream, "error").Add(New("urn:ietf:params:xml:ns:xmpp-streams", e.Condition))
+	if e.Text != "" {
+		el.Add(New("urn:ietf:params:xml:ns:xmpp-streams", "text").AddText(e.Text))
+	}
+	return el
+}
+
+// Stream error conditions this package reports.
+func errNotWellFormed(err error) *StreamError {
+	return &StreamError{Condition: "not-well-formed", Text: err.Error()}
+}
+
+var (
+	errRestricted    = &StreamError{Condition: "restricted-xml", Text: "comments, processing instructions and DTDs are not allowed"}
+	errTooBig        = &StreamError{Condition: "policy-violation", Text: "stanza too large"}
+	errTooDeep       = &StreamError{Condition: "policy-violation", Text: "elements nested too deeply"}
+	errBadPrefix     = &StreamError{Condition: "bad-namespace-prefix", Text: "undeclared namespace prefix"}
+	errTextAtTop     = &StreamError{Condition: "bad-format", Text: "text outside stanzas"}
+	errNotStream     = &StreamError{Condition: "invalid-namespace", Text: "expected <stream:stream> in the streams namespace"}
+	errClientNS      = &StreamError{Condition: "invalid-namespace", Text: "the default namespace must be jabber:client"}
+	errTrailingBytes = &StreamError{Condition: "not-well-formed", Text: "more than one element in a frame"}
+)
+
+// ErrStanzaTooBig is the error, wrapped in a *StreamError, for an element
+// over the byte limit.
+var ErrStanzaTooBig = errTooBig
+
+// countingReader counts bytes and fails once a budget is spent, so that an
+// oversized stanza is cut off as it arrives instead of being buffered.
+type countingReader struct {
+	br    *bufio.Reader
+	n     int64
+	limit int64 // fail beyond this many bytes in total; 0: no limit
+}
+
+func (c *countingReader) ReadByte() (byte, error) {
+	if c.limit > 0 && c.n >= c.limit {
+		return 0, errTooBig
+	}
+	b, err := c.br.ReadByte()
+	if err == nil {
+		c.n++
+	}
+	return b, err
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	b, err := c.ReadByte()
+	if err != nil {
+		return 0, err
+	}
+	p[0] = b
+	return 1, nil
+}
+
+// Decoder reads one XML stream: its header, then top-level elements.
+type Decoder struct {
+	cr  countingReader
+	d   *xml.Decoder
+	lim Limits
+}
+
+// NewDecoder reads a stream from br. A stream restart (after STARTTLS or
+// SASL) takes a new Decoder.
+func NewDecoder(br *bufio.Reader, lim Limits) *Decoder {
+	d := &Decoder{cr: countingReader{br: br}, lim: lim}
+	d.d = xml.NewDecoder(&d.cr)
+	d.d.Strict = true
+	return d
+}
+
+// Header is what a stream header says.
+type Header struct {
+	To, From, Version, Lang, ID string
+}
+
+// ReadHeader reads up to and including the <stream:stream> start tag. The
+// XML declaration is allowed before it; nothing else is.
+func (d *Decoder) ReadHeader() (Header, error) {
+	d.cr.limit = d.cr.n + int64(d.lim.MaxStanzaBytes)
+	defer func() { d.cr.limit = 0 }()
+	sawDecl := false
+	for {
+		tok, err := d.token()
+		if err != nil {
+			return Header{}, err
+		}
+		switch t := tok.(type) {
+		case xml.ProcInst:
+			if t.Target != "xml" || sawDecl {
+				return Header{}, errRestricted
+			}
+			sawDecl = true
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) != 0 {
+				return Header{}, errTextAtTop
+			}
+		case xml.StartElement:
+			if t.Name.Space != NSStream || t.Name.Local != "stream" {
+				return Header{}, errNotStream
+			}
+			var h Header
+			for _, a := range t.Attr {
+				switch {
+				case a.Name.Space == "" && a.Name.Local == "xmlns":
+					if a.Value != NSClient {
+						return Header{}, errClientNS
+					}
+				case a.Name.Space == "" && a.Name.Local == "to":
+					h.To = a.Value
+				case a.Name.Space == "" && a.Name.Local == "from":
+					h.From = a.Value
+				case a.Name.Space == "" && a.Name.Local == "version":
+					h.Version = a.Value
+				case a.Name.Space == "" && a.Name.Local == "id":
+					h.ID = a.Value
+				case a.Name.Space == NSXML && a.Name.Local == "lang":
+					h.Lang = a.Value
+				}
+			}
+			return h, nil
+		default:
+			return Header{}, errRestricted
+		}
+	}
+}
+
+// Next returns the next top-level element, skipping whitespace keepalives.
+// It returns io.EOF when the peer closes the stream with </stream:stream>.
+func (d *Decoder) Next() (*Element, error) {
+	for {
+		d.cr.limit = d.cr.n + int64(d.lim.MaxStanzaBytes)
+		tok, err := d.token()
+		if err != nil {
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) != 0 {
+				return nil, errTextAtTop
+			}
+		case xml.EndElement:
+			return nil, io.EOF
+		case xml.StartElement:
+			el, err := d.element(t, 1)
+			d.cr.limit = 0
+			return el, err
+		default:
+			return nil, errRestricted
+		}
+	}
+}
+
+// Buffered reports whether bytes the peer sent are waiting unread; after
+// <starttls/> that would be an injection attempt.
+func (d *Decoder) Buffered() bool { return d.cr.br.Buffered() > 0 }
+
+func (d *Decoder) token() (xml.Token, error) {
+	tok, err := d.d.Token()
+	if err != nil {
+		var se *StreamError
+		switch {
+		case errors.As(err, &se):
+			return nil, se
+		case errors.Is(err, io.EOF):
+			return nil, io.EOF
+		}
+		var syn *xml.SyntaxError
+		if errors.As(err, &syn) {
+			if strings.Contains(syn.Msg, "unexpected EOF") {
+				return nil, io.ErrUnexpectedEOF
+			}
+			return nil, errNotWellFormed(err)
+		}
+		return nil, err // the connection's own error
+	}
+	switch t := tok.(type) {
+	case xml.Comment, xml.Directive:
+		return nil, errRestricted
+	case xml.ProcInst:
+		if t.Target != "xml" {
+			return nil, errRestricted
+		}
+	case xml.StartElement:
+		if undeclared(t.Name.Space) {
+			return nil, errBadPrefix
+		}
+		for _, a := range t.Attr {
+			if a.Name.Space != "xmlns" && a.Name.Space != NSXML && undeclared(a.Name.Space) {
+				return nil, errBadPrefix
+			}
+		}
+	}
+	return tok, nil
+}
+
+// undeclared reports whether space is an unresolved prefix rather than a
+// namespace name: encoding/xml leaves an undeclared prefix in place, and
+// namespace names are URIs, which contain a colon.
+func undeclared(space string) bool {
+	return space != "" && !strings.Contains(space, ":")
+}
+
+// element reads the rest of the element that start opened.
+func (d *Decoder) element(start xml.StartElement, depth int) (*Element, error) {
+	if depth > d.lim.MaxDepth {
+		return nil, errTooDeep
+	}
+	el := &Element{Space: start.Name.Space, Local: start.Name.Local}
+	for _, a := range start.Attr {
+		if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
+			continue
+		}
+		el.Attrs = append(el.Attrs, Attr{Space: a.Name.Space, Local: a.Name.Local, Value: a.Value})
+	}
+	for {
+		tok, err := d.token()
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			c, err := d.element(t, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			el.Children = append(el.Children, c)
+		case xml.CharData:
+			if n := len(el.Children); n > 0 {
+				if prev, ok := el.Children[n-1].(Text); ok {
+					el.Children[n-1] = prev + Text(t)
+					continue
+				}
+			}
+			el.Children = append(el.Children, Text(t))
+		case xml.EndElement:
+			return el, nil
+		default:
+			return nil, errRestricted
+		}
+	}
+}
+
+// Parse reads exactly one element from b (a WebSocket frame). Elements
+// without a namespace get defaultNS.
+func Parse(b []byte, lim Limits) (*Element, error) {
+	if len(b) > lim.MaxStanzaBytes {
+		return nil, errTooBig
+	}
+	d := NewDecoder(bufio.NewReaderSize(bytes.NewReader(b), 512), Limits{MaxStanzaBytes: len(b) + 1, MaxDepth: lim.MaxDepth})
+	var el *Element
+	for el == nil {
+		tok, err := d.token()
+		if err != nil {
+			if err == io.EOF {
+				err = errNotWellFormed(io.ErrUnexpectedEOF)
+			}
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.ProcInst:
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) != 0 {
+				return nil, errTextAtTop
+			}
+		case xml.StartElement:
+			if el, err = d.element(t, 1); err != nil {
+				if err == io.ErrUnexpectedEOF {
+					err = errNotWellFormed(err)
+				}
+				return nil, err
+			}
+		default:
+			return nil, errNotWellFormed(errors.New("unexpected token"))
+		}
+	}
+	for {
+		tok, err := d.token()
+		if err == io.EOF {
+			return el, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if t, ok := tok.(xml.CharData); !ok || len(bytes.TrimSpace(t)) != 0 {
+			return nil, errTrailingBytes
+		}
+	}
+}
