@@ -42,7 +42,7 @@ func (s *session) dispatch(req *pb.TurmsRequest, start time.Time) (status.Code, 
 	if req.GetRequestId() <= 0 {
 		return status.InvalidRequest, "The request ID must be greater than 0", nil
 	}
-	if !s.limiter.allow(start) || !s.srv.ipLimit.allow(s.ip, start) {
+	if !s.limiter.Allow(start) || !s.srv.ipLimit.Allow(s.ip, start) {
 		return status.ClientRequestsTooFrequent, "", nil
 	}
 	ctx := context.Background()

@@ -22,19 +22,19 @@ func (s *session) login(ctx context.Context, req *pb.CreateSessionRequest) (stat
 		return status.UnsupportedClientVersion, "the supported client version is 1", nil
 	}
 	now := time.Now()
-	if !s.srv.throttle.allowed(s.ip, now) {
+	if !s.srv.throttle.Allowed(s.ip, now) {
 		s.srv.svc.Metrics.LoginFailed("turms")
 		return status.ClientRequestsTooFrequent, "too many failed logins from this address; try again later", nil
 	}
 	if req.Password == nil {
-		s.srv.throttle.failed(s.ip, now)
+		s.srv.throttle.Failed(s.ip, now)
 		return status.LoginAuthenticationFailed, "a password is required", nil
 	}
 	u, err := s.srv.svc.Users.Authenticate(ctx, req.GetUserId(), req.GetPassword())
 	if err != nil {
 		code := domain.CodeOf(err)
 		if code == status.LoginAuthenticationFailed {
-			s.srv.throttle.failed(s.ip, now)
+			s.srv.throttle.Failed(s.ip, now)
 			s.srv.svc.Metrics.LoginFailed("turms")
 			return code, "The user ID or password is incorrect", nil
 		}

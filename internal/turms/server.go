@@ -23,6 +23,7 @@ import (
 	"hermod/internal/metrics"
 	"hermod/internal/router"
 	"hermod/internal/status"
+	"hermod/internal/throttle"
 )
 
 // Options configure the adapter.
@@ -83,8 +84,8 @@ type Server struct {
 	wsLn    net.Listener
 	httpSrv *http.Server
 
-	throttle *loginThrottle
-	ipLimit  *ipLimiter
+	throttle *throttle.Failures
+	ipLimit  *throttle.PerAddr
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
@@ -96,8 +97,8 @@ type Server struct {
 func New(opts Options, svc Services, log *slog.Logger) *Server {
 	return &Server{
 		opts: opts, svc: svc, log: log.With("component", "turms"),
-		throttle: newLoginThrottle(opts.LoginFailuresPerMinute),
-		ipLimit:  newIPLimiter(opts.IPRequestsPerSecond, opts.IPRequestBurst),
+		throttle: throttle.NewFailures(opts.LoginFailuresPerMinute),
+		ipLimit:  throttle.NewPerAddr(opts.IPRequestsPerSecond, opts.IPRequestBurst),
 		sessions: make(map[*session]struct{}),
 	}
 }

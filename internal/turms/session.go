@@ -17,6 +17,7 @@ import (
 	"hermod/internal/domain/event"
 	"hermod/internal/sendq"
 	"hermod/internal/status"
+	"hermod/internal/throttle"
 	"hermod/internal/turms/pb"
 )
 
@@ -39,7 +40,7 @@ type session struct {
 	// login response.
 	pushSession bool
 
-	limiter tokenBucket
+	limiter throttle.Bucket
 
 	out     *sendq.Queue[[]byte] // encoded messages for the write loop
 	closing chan struct{}        // closed when the session starts closing
@@ -63,7 +64,7 @@ func newSession(srv *Server, t transport) *session {
 		out:     sendq.New[[]byte](srv.opts.SendQueue),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
-		limiter: newTokenBucket(srv.opts.RequestsPerSecond, srv.opts.RequestBurst),
+		limiter: throttle.NewBucket(srv.opts.RequestsPerSecond, srv.opts.RequestBurst),
 	}
 	if ap, err := netip.ParseAddrPort(t.remoteAddr().String()); err == nil {
 		s.ip = ap.Addr().Unmap()

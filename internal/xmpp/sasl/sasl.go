@@ -99,10 +99,10 @@ func (c *Config) BindingTypes() []string {
 
 // Exchange is one authentication attempt.
 type Exchange struct {
-	cfg    *Config
-	mech   string
-	userID int64
-	active bool
+	cfg     *Config
+	mech    string
+	userID  int64
+	active  bool
 	conv    *scram.ServerConversation
 	steps   int
 	authzid string

@@ -1,4 +1,6 @@
-package turms
+// Package throttle limits how fast clients may act: failed logins per
+// address, and request rates per session and per address.
+package throttle
 
 import (
 	"net/netip"
@@ -6,10 +8,10 @@ import (
 	"time"
 )
 
-// loginThrottle counts failed logins per remote address over a sliding
+// Failures counts failed logins per remote address over a sliding
 // minute, so that one address cannot guess passwords quickly. Addresses are
 // forgotten once their minute has passed.
-type loginThrottle struct {
+type Failures struct {
 	limit int
 	mu    sync.Mutex
 	fails map[netip.Addr]*failWindow
@@ -21,12 +23,12 @@ type failWindow struct {
 	n     int
 }
 
-func newLoginThrottle(perMinute int) *loginThrottle {
-	return &loginThrottle{limit: perMinute, fails: make(map[netip.Addr]*failWindow)}
+func NewFailures(perMinute int) *Failures {
+	return &Failures{limit: perMinute, fails: make(map[netip.Addr]*failWindow)}
 }
 
-// allowed reports whether addr may try to log in now.
-func (t *loginThrottle) allowed(addr netip.Addr, now time.Time) bool {
+// Allowed reports whether addr may try to log in now.
+func (t *Failures) Allowed(addr netip.Addr, now time.Time) bool {
 	if t.limit <= 0 {
 		return true
 	}
@@ -36,8 +38,8 @@ func (t *loginThrottle) allowed(addr netip.Addr, now time.Time) bool {
 	return w == nil || now.Sub(w.start) >= time.Minute || w.n < t.limit
 }
 
-// failed records a failed login from addr.
-func (t *loginThrottle) failed(addr netip.Addr, now time.Time) {
+// Failed records a failed login from addr.
+func (t *Failures) Failed(addr netip.Addr, now time.Time) {
 	if t.limit <= 0 {
 		return
 	}
@@ -59,22 +61,22 @@ func (t *loginThrottle) failed(addr netip.Addr, now time.Time) {
 	w.n++
 }
 
-// ipLimiter limits the request rate of all sessions from one address
+// PerAddr limits the request rate of all sessions from one address
 // together, so that opening many connections does not multiply a client's
 // budget. Idle addresses are forgotten.
-type ipLimiter struct {
+type PerAddr struct {
 	perSecond, burst int
 	mu               sync.Mutex
-	buckets          map[netip.Addr]*tokenBucket
+	buckets          map[netip.Addr]*Bucket
 	swept            time.Time
 }
 
-func newIPLimiter(perSecond, burst int) *ipLimiter {
-	return &ipLimiter{perSecond: perSecond, burst: burst, buckets: make(map[netip.Addr]*tokenBucket)}
+func NewPerAddr(perSecond, burst int) *PerAddr {
+	return &PerAddr{perSecond: perSecond, burst: burst, buckets: make(map[netip.Addr]*Bucket)}
 }
 
-// allow takes a token from addr's bucket.
-func (l *ipLimiter) allow(addr netip.Addr, now time.Time) bool {
+// Allow takes a token from addr's bucket.
+func (l *PerAddr) Allow(addr netip.Addr, now time.Time) bool {
 	if l.perSecond <= 0 {
 		return true
 	}
@@ -90,9 +92,9 @@ func (l *ipLimiter) allow(addr netip.Addr, now time.Time) bool {
 	}
 	b := l.buckets[addr]
 	if b == nil {
-		nb := newTokenBucket(l.perSecond, l.burst)
+		nb := NewBucket(l.perSecond, l.burst)
 		b = &nb
 		l.buckets[addr] = b
 	}
-	return b.allow(now)
+	return b.Allow(now)
 }

@@ -1,22 +1,22 @@
-package turms
+package throttle
 
 import "time"
 
-// tokenBucket limits a session's request rate. It is used by the session's
+// Bucket limits a session's request rate. It is used by the session's
 // read loop only, so it needs no lock.
-type tokenBucket struct {
+type Bucket struct {
 	rate   float64 // tokens per second; 0 means unlimited
 	burst  float64
 	tokens float64
 	last   time.Time
 }
 
-func newTokenBucket(perSecond, burst int) tokenBucket {
-	return tokenBucket{rate: float64(perSecond), burst: float64(burst), tokens: float64(burst)}
+func NewBucket(perSecond, burst int) Bucket {
+	return Bucket{rate: float64(perSecond), burst: float64(burst), tokens: float64(burst)}
 }
 
-// allow takes a token if one is left.
-func (b *tokenBucket) allow(now time.Time) bool {
+// Allow takes a token if one is left.
+func (b *Bucket) Allow(now time.Time) bool {
 	if b.rate <= 0 {
 		return true
 	}
