@@ -65,6 +65,10 @@ func (s *session) login(ctx context.Context, req *pb.CreateSessionRequest) (stat
 		}
 	}
 	s.srv.svc.Metrics.SessionOpened("turms")
+	// XMPP contacts see a Turms login as presence; Turms clients are not told.
+	if err := s.srv.svc.Presence.Announce(ctx, u.ID, s.id, st, nil); err != nil {
+		s.logger().Warn("announcing a login", "err", err)
+	}
 	s.logger().Debug("logged in", "user", u.ID, "device", dt)
 	s.pushSession = true // after the response
 	return status.OK, "", nil
@@ -82,8 +86,17 @@ func (s *session) hasSameDevice(userID int64, dt int32) bool {
 // logout removes a closed session from the router (a session replaced by
 // a newer login on its device type is already gone from it).
 func (s *Server) logout(ss *session) {
-	s.svc.Router.Unregister(ss)
+	found, last := s.svc.Router.Unregister(ss)
 	s.svc.Metrics.SessionClosed("turms")
+	if found {
+		st := presence.Offline
+		if !last {
+			st, _ = s.svc.Router.Status(ss.userID)
+		}
+		if err := s.svc.Presence.Announce(context.Background(), ss.userID, ss.id, st, nil); err != nil {
+			ss.logger().Warn("announcing a logout", "err", err)
+		}
+	}
 }
 
 // userSessionPush tells a client its session id and the server's id.

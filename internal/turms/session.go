@@ -187,6 +187,9 @@ func (s *session) Deliver(ev *event.Event) {
 		}
 		return
 	}
+	if p, ok := ev.Payload.(*event.OnlineStatusUpdated); ok && (p.Implicit || (p.UserID != s.userID && !p.RelayToRelated)) {
+		return
+	}
 	b := ev.Rendered(event.SlotTurms, func() []byte { return s.srv.renderEvent(ev) })
 	if b == nil {
 		return

@@ -94,10 +94,28 @@ type RelationshipGroupsChanged struct{ OwnerID int64 }
 // UserInfoUpdated: a user changed their profile.
 type UserInfoUpdated struct{ User store.User }
 
-// OnlineStatusUpdated: a user's online status changed.
+// OnlineStatusUpdated: a user's online status changed, or one of their
+// sessions came, went or changed its own presence. It is addressed to the
+// user and their non-blocked related users, because XMPP contacts see every
+// presence change; Turms clients are told only what the Turms rules say.
 type OnlineStatusUpdated struct {
 	UserID int64
 	Status int32
+	// Implicit marks a change no status request made (a login, a logout, an
+	// XMPP resource's own presence): Turms clients are not told of it.
+	Implicit bool
+	// RelayToRelated says whether the Turms rules relay this change to the
+	// user's related users (notify-non-blocked-related-users), not only to
+	// the user's own other sessions.
+	RelayToRelated bool
+}
+
+// Relayed: a stanza with no meaning to the domain (a chat state, a receipt,
+// a directed presence, an IQ between two clients) passed from one user to
+// another. Only sessions of the protocol it came in (the Origin's) can
+// show it; the domain checked that FromID may reach ToID.
+type Relayed struct {
+	FromID, ToID int64
 }
 
 // ReadDateUpdated: OwnerID read the conversation with TargetID (a user, or

@@ -33,8 +33,9 @@ type Directory interface {
 
 // Options are the presence rules.
 type Options struct {
-	// NotifyRelatedUsers relays a status change to the user's non-blocked
-	// related users, not only their other sessions (Turms:
+	// NotifyRelatedUsers tells the Turms clients of the user's non-blocked
+	// related users of a status change, not only the user's other sessions
+	// (XMPP contacts always see presence) (Turms:
 	// notification.user-online-status-updated.notify-non-blocked-related-users).
 	NotifyRelatedUsers bool
 }
@@ -79,16 +80,26 @@ func (s *Service) Update(ctx context.Context, userID, sessionID int64, st int32,
 		return nil
 	}
 	s.dir.SetStatus(userID, st)
-	to := []int64{userID}
-	if s.opts.NotifyRelatedUsers {
-		var err error
-		if to, err = domain.AppendRelated(ctx, s.st, to, userID); err != nil {
-			return err
-		}
+	return s.publish(ctx, sessionID, &event.OnlineStatusUpdated{
+		UserID: userID, Status: st, RelayToRelated: s.opts.NotifyRelatedUsers,
+	}, origin)
+}
+
+// Announce tells the user's other sessions and related users of a change
+// no status request made: a session logged in or out, or an XMPP resource
+// changed only its own presence. st is the user's status after it (Offline
+// once the last session is gone).
+func (s *Service) Announce(ctx context.Context, userID, sessionID int64, st int32, origin any) error {
+	return s.publish(ctx, sessionID, &event.OnlineStatusUpdated{UserID: userID, Status: st, Implicit: true}, origin)
+}
+
+func (s *Service) publish(ctx context.Context, sessionID int64, p *event.OnlineStatusUpdated, origin any) error {
+	to, err := domain.AppendRelated(ctx, s.st, []int64{p.UserID}, p.UserID)
+	if err != nil {
+		return err
 	}
 	s.pub.Publish(ctx, to, &event.Event{
-		RequesterID: userID, RequesterSession: sessionID,
-		Payload: &event.OnlineStatusUpdated{UserID: userID, Status: st}, Origin: origin,
+		RequesterID: p.UserID, RequesterSession: sessionID, Payload: p, Origin: origin,
 	})
 	return nil
 }
