@@ -7,6 +7,7 @@ package router
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"hermod/internal/domain/event"
 )
@@ -27,6 +28,12 @@ const (
 	StatusAvailable int32 = 0
 	StatusOffline   int32 = 1
 )
+
+var sessionIDs atomic.Int64
+
+// NewSessionID returns a session id unique in this process, across
+// protocols: events name the session that caused them by it.
+func NewSessionID() int64 { return sessionIDs.Add(1) }
 
 const shardCount = 64 // a power of two
 

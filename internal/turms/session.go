@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"hermod/internal/domain/event"
+	"hermod/internal/router"
 	"hermod/internal/sendq"
 	"hermod/internal/status"
 	"hermod/internal/throttle"
@@ -54,13 +55,11 @@ type session struct {
 	lastSeen atomic.Int64
 }
 
-var sessionIDs atomic.Int64
-
 func newSession(srv *Server, t transport) *session {
 	s := &session{
 		srv:     srv,
 		t:       t,
-		id:      sessionIDs.Add(1),
+		id:      router.NewSessionID(),
 		out:     sendq.New[[]byte](srv.opts.SendQueue),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
@@ -187,8 +186,15 @@ func (s *session) Deliver(ev *event.Event) {
 		}
 		return
 	}
-	if p, ok := ev.Payload.(*event.OnlineStatusUpdated); ok && (p.Implicit || (p.UserID != s.userID && !p.RelayToRelated)) {
-		return
+	switch p := ev.Payload.(type) {
+	case *event.OnlineStatusUpdated:
+		if p.Implicit || (p.UserID != s.userID && !p.RelayToRelated) {
+			return
+		}
+	case *event.RelationshipChanged:
+		if p.OwnerID != s.userID && !p.RelayToRelated {
+			return
+		}
 	}
 	b := ev.Rendered(event.SlotTurms, func() []byte { return s.srv.renderEvent(ev) })
 	if b == nil {

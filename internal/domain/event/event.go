@@ -82,10 +82,14 @@ type FriendRequestRecalled struct{ Request store.FriendRequest }
 // FriendRequestReplied: the recipient accepted, declined or ignored it.
 type FriendRequestReplied struct{ Request store.FriendRequest }
 
-// RelationshipChanged: the owner created, changed or deleted a relationship.
+// RelationshipChanged: the owner created, changed or deleted a
+// relationship. It is addressed to both users.
 type RelationshipChanged struct {
 	OwnerID, RelatedID int64
 	Deleted            bool
+	// RelayToRelated says whether Turms clients of the related user are
+	// told (Turms: notify-related-user); XMPP rosters always are.
+	RelayToRelated bool
 }
 
 // RelationshipGroupsChanged: the owner changed their relationship groups.

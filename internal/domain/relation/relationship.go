@@ -11,12 +11,68 @@ import (
 	"hermod/internal/store"
 )
 
+// relationshipChanged tells the owner's other sessions and the related
+// user: the related user's XMPP roster shows the change in its
+// subscription state, while Turms clients hear of it only if the rules say
+// so (RelayToRelated).
 func (s *Service) relationshipChanged(ctx context.Context, r domain.Requester, relatedID int64, deleted bool, origin any) {
-	to := []int64{r.UserID}
-	if s.opts.NotifyRelatedUser {
-		to = append(to, relatedID)
+	s.publish(ctx, r, []int64{r.UserID, relatedID}, &event.RelationshipChanged{
+		OwnerID: r.UserID, RelatedID: relatedID, Deleted: deleted, RelayToRelated: s.opts.NotifyRelatedUser,
+	}, origin)
+}
+
+// RemoveContact ends everything between r and relatedID: the relationship
+// each way and any pending friend request either way. It is an XMPP roster
+// removal (RFC 6121 section 2.5.2), which cancels subscriptions both ways.
+func (s *Service) RemoveContact(ctx context.Context, r domain.Requester, relatedID int64) error {
+	now := domain.Now()
+	var deleted [2]bool
+	var canceled, declined []store.FriendRequest
+	err := s.st.InTx(ctx, func(tx store.Repos) error {
+		for i, pair := range [2][2]int64{{r.UserID, relatedID}, {relatedID, r.UserID}} {
+			err := tx.Relationships().Delete(ctx, pair[0], pair[1], now)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			deleted[i] = err == nil
+		}
+		if fr, err := tx.FriendRequests().FindPending(ctx, r.UserID, relatedID, now); err == nil {
+			if err := tx.FriendRequests().SetStatus(ctx, fr.ID, store.RequestPending, store.RequestCanceled, "", now); err != nil {
+				return err
+			}
+			fr.Status, fr.ResponseDate = store.RequestCanceled, now
+			canceled = append(canceled, *fr)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if fr, err := tx.FriendRequests().FindPending(ctx, relatedID, r.UserID, now); err == nil {
+			if err := tx.FriendRequests().SetStatus(ctx, fr.ID, store.RequestPending, store.RequestDeclined, "", now); err != nil {
+				return err
+			}
+			fr.Status, fr.ResponseDate = store.RequestDeclined, now
+			declined = append(declined, *fr)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	s.publish(ctx, r, to, &event.RelationshipChanged{OwnerID: r.UserID, RelatedID: relatedID, Deleted: deleted}, origin)
+	both := []int64{r.UserID, relatedID}
+	if deleted[0] {
+		s.publish(ctx, r, both, &event.RelationshipChanged{OwnerID: r.UserID, RelatedID: relatedID, Deleted: true, RelayToRelated: s.opts.NotifyRelatedUser}, nil)
+	}
+	if deleted[1] {
+		s.publish(ctx, r, both, &event.RelationshipChanged{OwnerID: relatedID, RelatedID: r.UserID, Deleted: true, RelayToRelated: true}, nil)
+	}
+	for _, fr := range canceled {
+		s.publish(ctx, r, both, &event.FriendRequestRecalled{Request: fr}, nil)
+	}
+	for _, fr := range declined {
+		s.publish(ctx, r, both, &event.FriendRequestReplied{Request: fr}, nil)
+	}
+	return nil
 }
 
 // CreateRelationship adds r's one-sided relationship with relatedID,
