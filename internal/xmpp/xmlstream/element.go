@@ -29,14 +29,20 @@ type Attr struct {
 	Space, Local, Value string
 }
 
-// Node is an *Element or a Text.
+// Node is an *Element, a Text or Raw.
 type Node interface{ node() }
 
 // Text is character data.
 type Text string
 
+// Raw is serialized XML written as it is: elements kept in the archive are
+// spliced into outgoing stanzas without being parsed again. It must be
+// well-formed and declare its own namespaces.
+type Raw []byte
+
 func (*Element) node() {}
 func (Text) node()     {}
+func (Raw) node()      {}
 
 // New returns an element with attributes given as name, value pairs.
 func New(space, local string, attrs ...string) *Element {

@@ -70,6 +70,8 @@ func appendElement(b []byte, e *Element, parentNS string, streamPrefix bool) []b
 			b = appendElement(b, c, ns, streamPrefix)
 		case Text:
 			b = appendEscaped(b, string(c), false)
+		case Raw:
+			b = append(b, c...)
 		}
 	}
 	b = append(b, "</"...)

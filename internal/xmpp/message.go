@@ -1,0 +1,207 @@
+package xmpp
+
+import (
+	"slices"
+	"strconv"
+	"time"
+
+	"hermod/internal/domain"
+	"hermod/internal/domain/message"
+	"hermod/internal/store"
+	"hermod/internal/xmpp/xmlstream"
+)
+
+const (
+	nsStanzaID   = "urn:xmpp:sid:0"
+	nsDelay      = "urn:xmpp:delay"
+	nsChatStates = "http://jabber.org/protocol/chatstates"
+)
+
+// versionDelivered is the per-user watermark of delivery dates up to which
+// messages have reached an XMPP resource: what came later is offline
+// storage for the next resource that becomes available.
+const versionDelivered store.VersionKind = "xmpp_delivered"
+
+// ephemeral lists namespaces of message payloads that are not worth
+// archiving on their own: a message with only these and no body is passed
+// on but not stored.
+var ephemeral = map[string]bool{
+	nsChatStates:              true,
+	"urn:xmpp:receipts":       true,
+	"urn:xmpp:chat-markers:0": true,
+	"urn:xmpp:hints":          true,
+	nsStanzaID:                true,
+	xmlstream.NSClient:        true, // <thread/>, <subject/>
+}
+
+func messageModule() *module {
+	return &module{
+		features:        []string{nsStanzaID, nsChatStates, "msgoffline"},
+		accountFeatures: []string{nsStanzaID},
+	}
+}
+
+func (s *session) handleMessage(el *xmlstream.Element) {
+	typ := el.Attr("type")
+	switch typ {
+	case "", "normal", "chat", "headline":
+	case "error":
+		return // errors about messages are not passed on
+	case "groupchat":
+		s.send(stanzaError(el, errServiceUnavailable("group chat is not available on this address")))
+		return
+	default:
+		s.send(stanzaError(el, errBadRequest("unknown message type")))
+		return
+	}
+	a, serr := s.resolve(el.Attr("to"))
+	switch {
+	case serr != nil:
+		s.send(stanzaError(el, serr))
+		return
+	case !a.local:
+		s.send(stanzaError(el, errRemoteServerNotFound()))
+		return
+	case a.server || a.userID == 0:
+		s.send(stanzaError(el, errServiceUnavailable("")))
+		return
+	}
+	// Only this server says which stanza-id a message has (XEP-0359).
+	kept := el.Children[:0:0]
+	var body string
+	payloads := false
+	for _, n := range el.Children {
+		c, ok := n.(*xmlstream.Element)
+		if !ok {
+			continue
+		}
+		switch {
+		case c.Is(nsStanzaID, "stanza-id"):
+			continue
+		case c.Is(xmlstream.NSClient, "body") && body == "":
+			body = c.Text()
+			continue
+		case !ephemeral[c.Space]:
+			payloads = true
+		}
+		kept = append(kept, c)
+	}
+	if (body == "" && !payloads) || typ == "headline" {
+		s.passOn(el, a)
+		return
+	}
+	ext := xmlstream.New(xmlstream.NSClient, "x")
+	ext.Children = kept
+	var extBytes []byte
+	if len(kept) > 0 {
+		extBytes = innerBytes(ext)
+	}
+	out := el.Copy()
+	out.SetAttr("from", s.jid.String())
+	out.SetAttr("type", "chat")
+	out.Children = nil
+	if body != "" {
+		out.Add(xmlstream.New(xmlstream.NSClient, "body").AddText(body))
+	}
+	out.Children = append(out.Children, kept...)
+	_, err := s.srv.svc.Messages.Send(s.ctx(), s.requester(), message.Draft{
+		RecipientID: a.userID, Text: body, Extensions: extBytes,
+	}, func(m *store.Message) any {
+		o := out.Copy()
+		o.Add(xmlstream.New(nsStanzaID, "stanza-id", "id", strconv.FormatInt(m.ID, 10), "by", s.srv.bareJID(m.RecipientID)))
+		return &stanzaOrigin{el: o}
+	})
+	if err != nil {
+		s.send(stanzaError(el, errFromDomain(err)))
+	}
+}
+
+// innerBytes serializes an element's children, each with its namespace
+// declared, as they are kept in the archive.
+func innerBytes(el *xmlstream.Element) []byte {
+	var b []byte
+	for _, n := range el.Children {
+		if c, ok := n.(*xmlstream.Element); ok {
+			b = xmlstream.Append(b, c, "")
+		}
+	}
+	return b
+}
+
+// passOn delivers a message that is not archived: a chat state (typing is
+// also a domain typing status, which Turms clients see), a receipt, a
+// marker, a headline.
+func (s *session) passOn(el *xmlstream.Element, a address) {
+	out := el.Copy()
+	out.SetAttr("from", s.jid.String())
+	origin := &stanzaOrigin{el: out, toResource: a.jid.Resource}
+	var err error
+	if el.Child(nsChatStates, "composing") != nil {
+		err = s.srv.svc.Messages.Typing(s.ctx(), s.requester(), a.userID, false, origin)
+	} else {
+		err = s.srv.svc.Messages.Relay(s.ctx(), s.requester(), a.userID, origin)
+	}
+	if err != nil && el.Child(nsChatStates, "") == nil {
+		s.send(stanzaError(el, errFromDomain(err)))
+	}
+}
+
+// renderMessage renders a stored message for its recipient. A message that
+// came from an XMPP client is its stanza as sent, with its extensions; one
+// from the archive or a Turms client is rebuilt from the stored record.
+func (s *Server) renderMessage(m *store.Message, origin any, delayed bool) []byte {
+	if o, ok := origin.(*stanzaOrigin); ok && !delayed {
+		return o.bytes()
+	}
+	el := xmlstream.New(xmlstream.NSClient, "message", "type", "chat", "id", strconv.FormatInt(m.ID, 10),
+		"from", s.bareJID(m.SenderID))
+	if m.Text != "" {
+		el.Add(xmlstream.New(xmlstream.NSClient, "body").AddText(m.Text))
+	}
+	if len(m.Extensions) > 0 {
+		el.Children = append(el.Children, xmlstream.Raw(m.Extensions))
+	}
+	el.Add(xmlstream.New(nsStanzaID, "stanza-id", "id", strconv.FormatInt(m.ID, 10), "by", s.bareJID(m.RecipientID)))
+	if delayed {
+		el.Add(xmlstream.New(nsDelay, "delay", "from", s.opts.Domain,
+			"stamp", time.UnixMilli(m.DeliveryDate).UTC().Format("2006-01-02T15:04:05.000Z")))
+	}
+	return xmlstream.Append(nil, el, "")
+}
+
+// deliverOffline sends the messages that arrived since an XMPP resource of
+// the user last received messages, oldest first, marked as delayed.
+func (s *session) deliverOffline() {
+	ctx, st := s.ctx(), s.srv.svc.Store
+	since, err := st.Versions().Get(ctx, s.userID, versionDelivered)
+	if err != nil {
+		s.logger().Warn("reading the delivery watermark", "err", err)
+		return
+	}
+	notSystem := false
+	msgs, err := st.Messages().Query(ctx, store.MessageQuery{
+		TargetIDs: []int64{s.userID}, System: &notSystem, DeliveredFrom: since + 1,
+		Descending: true, Limit: s.srv.opts.OfflineMessages,
+	})
+	if err != nil {
+		s.logger().Warn("reading offline messages", "err", err)
+		return
+	}
+	slices.Reverse(msgs)
+	for i := range msgs {
+		m := &msgs[i]
+		if m.SenderID == s.userID && m.RecipientID != s.userID {
+			continue
+		}
+		s.out.Push(outItem{b: s.srv.renderMessage(m, nil, true), msgID: m.ID}, true)
+	}
+	s.markDelivered()
+}
+
+// markDelivered moves the watermark to now: every message until now has
+// reached a resource, live or as offline storage.
+func (s *session) markDelivered() {
+	if err := s.srv.svc.Store.Versions().Bump(s.ctx(), s.userID, versionDelivered, domain.Now()); err != nil {
+		s.logger().Warn("moving the delivery watermark", "err", err)
+	}
+}

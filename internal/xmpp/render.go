@@ -1,0 +1,154 @@
+package xmpp
+
+import (
+	"hermod/internal/domain/event"
+	"hermod/internal/store"
+	"hermod/internal/xmpp/xmlstream"
+)
+
+// prepare decides, on the router's goroutine, what an event becomes for
+// this session: bytes rendered once per event for every XMPP session
+// (messages, presence, relayed stanzas), or the event itself for the write
+// loop to render when it needs the store (roster pushes). false means the
+// session is not told.
+func (s *session) prepare(ev *event.Event) (outItem, bool) {
+	switch p := ev.Payload.(type) {
+	case *event.MessageCreated:
+		m := &p.Message
+		if m.IsGroup() || m.RecipientID != s.userID || !s.available.Load() {
+			return outItem{}, false // carbons and group chat are not in this release
+		}
+		b := ev.Rendered(event.SlotXMPP, func() []byte { return s.srv.renderMessage(m, ev.Origin, false) })
+		return outItem{b: b, msgID: m.ID}, true
+	case *event.TypingStatus:
+		if p.IsGroup || !s.available.Load() {
+			return outItem{}, false
+		}
+		return outItem{b: ev.Rendered(event.SlotXMPP, func() []byte { return s.srv.renderTyping(p, ev.Origin) })}, true
+	case *event.Relayed:
+		o, ok := ev.Origin.(*stanzaOrigin)
+		if !ok || (o.toResource != "" && o.toResource != s.jid.Resource) {
+			return outItem{}, false
+		}
+		return outItem{b: ev.Rendered(event.SlotXMPP, o.bytes)}, true
+	case *event.OnlineStatusUpdated:
+		if !s.available.Load() {
+			return outItem{}, false
+		}
+		if p.UserID == s.userID {
+			return outItem{b: ev.Rendered(event.SlotXMPP, func() []byte { return s.srv.renderStatus(p, ev.Origin, s.userID) })}, true
+		}
+		return outItem{ev: ev}, true // checked against the blocklist in the write loop
+	case *event.FriendRequestCreated, *event.FriendRequestReplied, *event.FriendRequestRecalled,
+		*event.RelationshipChanged, *event.RelationshipGroupsChanged:
+		return outItem{ev: ev}, true
+	}
+	return outItem{}, false
+}
+
+// renderDeferred renders an event that needs the store, on the write loop.
+func (s *session) renderDeferred(ev *event.Event) [][]byte {
+	switch p := ev.Payload.(type) {
+	case *event.OnlineStatusUpdated:
+		if blocked, err := s.srv.svc.Relations.IsBlocked(s.ctx(), s.userID, p.UserID); err != nil || blocked {
+			return nil
+		}
+		return [][]byte{ev.Rendered(event.SlotXMPP, func() []byte { return s.srv.renderStatus(p, ev.Origin, 0) })}
+	case *event.FriendRequestCreated:
+		fr := &p.Request
+		if fr.RecipientID == s.userID {
+			if !s.available.Load() {
+				return nil // sent at its next initial presence
+			}
+			return [][]byte{xmlstream.Append(nil, s.srv.subscribeRequest(fr), "")}
+		}
+		return s.pushes(fr.RecipientID)
+	case *event.FriendRequestRecalled:
+		fr := &p.Request
+		if fr.RecipientID == s.userID {
+			return s.withPushes(s.presenceType("unsubscribe", fr.RequesterID), fr.RequesterID)
+		}
+		return s.pushes(fr.RecipientID)
+	case *event.FriendRequestReplied:
+		fr := &p.Request
+		if fr.RequesterID != s.userID {
+			out := s.pushes(fr.RequesterID)
+			if fr.Status == store.RequestAccepted && s.available.Load() {
+				out = append(out, s.srv.presenceOf(fr.RequesterID, s.userID)...)
+			}
+			return out
+		}
+		typ := "unsubscribed"
+		if fr.Status == store.RequestAccepted || fr.Status == store.RequestAcceptedWithoutConfirm {
+			typ = "subscribed"
+		}
+		out := s.withPushes(s.presenceType(typ, fr.RecipientID), fr.RecipientID)
+		if typ == "subscribed" && s.available.Load() {
+			out = append(out, s.srv.presenceOf(fr.RecipientID, s.userID)...)
+		}
+		return out
+	case *event.RelationshipChanged:
+		if p.OwnerID == s.userID {
+			return s.pushes(p.RelatedID)
+		}
+		out := s.pushes(p.OwnerID)
+		if s.available.Load() {
+			if p.Deleted {
+				out = append(out, s.presenceType("unavailable", p.OwnerID))
+			} else {
+				out = append(out, s.srv.presenceOf(p.OwnerID, s.userID)...)
+			}
+		}
+		return out
+	case *event.RelationshipGroupsChanged:
+		return nil // groups show in the pushes of the items that move
+	}
+	return nil
+}
+
+func (s *session) pushes(userID int64) [][]byte {
+	if b := s.rosterPush(userID); b != nil {
+		return [][]byte{b}
+	}
+	return nil
+}
+
+func (s *session) withPushes(first []byte, userID int64) [][]byte {
+	out := [][]byte{}
+	if s.available.Load() {
+		out = append(out, first)
+	}
+	return append(out, s.pushes(userID)...)
+}
+
+// presenceType renders <presence type=typ/> from a user's bare JID.
+func (s *session) presenceType(typ string, from int64) []byte {
+	return xmlstream.Append(nil, xmlstream.New(xmlstream.NSClient, "presence", "type", typ, "from", s.srv.bareJID(from)), "")
+}
+
+// renderStatus renders a status change as presence: the XMPP resource's
+// own stanza when it came from one, else the presence of the user's Turms
+// sessions.
+func (s *Server) renderStatus(p *event.OnlineStatusUpdated, origin any, viewer int64) []byte {
+	if o, ok := origin.(*stanzaOrigin); ok {
+		return o.bytes()
+	}
+	return s.turmsPresence(p.UserID, viewer)
+}
+
+// renderTyping renders a typing status as a chat state notification.
+func (s *Server) renderTyping(p *event.TypingStatus, origin any) []byte {
+	if o, ok := origin.(*stanzaOrigin); ok {
+		return o.bytes()
+	}
+	el := xmlstream.New(xmlstream.NSClient, "message", "type", "chat", "from", s.bareJID(p.FromID)).
+		Add(xmlstream.New(nsChatStates, "composing"))
+	return xmlstream.Append(nil, el, "")
+}
+
+// sendAll queues serialized stanzas.
+func (s *session) sendAll(bs [][]byte) {
+	for _, b := range bs {
+		s.sendBytes(b)
+	}
+}

@@ -1,0 +1,259 @@
+package xmpp
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"hermod/internal/xmpp/xmlstream"
+)
+
+// writeTimeout bounds one flush to a client; a client that does not read
+// is cut off rather than hold its write loop forever.
+const writeTimeout = 10 * time.Second
+
+// transport is one client connection as the session sees it: a TCP stream
+// of XML (RFC 6120) or a WebSocket with one element per message (RFC 7395).
+type transport interface {
+	// open reads the client's stream header (TCP) or <open/> (WebSocket).
+	open(lim xmlstream.Limits) (xmlstream.Header, error)
+	// opening returns the server's stream header or <open/>.
+	opening(from, id string) []byte
+	// next reads the next top-level element; io.EOF when the client closed
+	// the stream.
+	next() (*xmlstream.Element, error)
+	// parentNS is the default namespace around top-level elements.
+	parentNS() string
+	// write queues one serialized element (or header); flush sends.
+	write(b []byte) error
+	flush() error
+	// closing returns what ends the stream.
+	closing() []byte
+	close() error
+	// tlsState is the connection's TLS state, nil when not encrypted.
+	tlsState() *tls.ConnectionState
+	// canStartTLS reports whether STARTTLS is possible (plain TCP).
+	canStartTLS() bool
+	startTLS(c *tls.Config, timeout time.Duration) error
+	// safeToUpgrade reports that the client sent nothing after
+	// <starttls/>: anything buffered would be a plaintext injection.
+	safeToUpgrade() bool
+	remoteAddr() net.Addr
+}
+
+// deadlineConn extends the read deadline at every read, so that any byte
+// from the client (a whitespace keepalive too) keeps the connection alive.
+type deadlineConn struct {
+	net.Conn
+	idle time.Duration
+}
+
+func (c *deadlineConn) Read(p []byte) (int, error) {
+	if c.idle > 0 {
+		c.Conn.SetReadDeadline(time.Now().Add(c.idle))
+	}
+	return c.Conn.Read(p)
+}
+
+type tcpTransport struct {
+	raw  net.Conn
+	conn net.Conn // raw, or the TLS connection over it
+	tls  *tls.Conn
+	br   *bufio.Reader
+	bw   *bufio.Writer
+	dec  *xmlstream.Decoder
+	idle time.Duration
+}
+
+func newTCPTransport(conn net.Conn, idle time.Duration) *tcpTransport {
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	t := &tcpTransport{raw: conn, conn: conn, idle: idle}
+	t.br = bufio.NewReaderSize(&deadlineConn{Conn: conn, idle: idle}, 1024)
+	t.bw = bufio.NewWriterSize(conn, 2048)
+	return t
+}
+
+func (t *tcpTransport) open(lim xmlstream.Limits) (xmlstream.Header, error) {
+	t.dec = xmlstream.NewDecoder(t.br, lim)
+	return t.dec.ReadHeader()
+}
+
+func (t *tcpTransport) opening(from, id string) []byte {
+	return xmlstream.AppendStreamHeader(nil, from, "", id, "en")
+}
+
+func (t *tcpTransport) next() (*xmlstream.Element, error) { return t.dec.Next() }
+func (t *tcpTransport) parentNS() string                 { return xmlstream.NSClient }
+
+func (t *tcpTransport) write(b []byte) error {
+	_, err := t.bw.Write(b)
+	return err
+}
+
+func (t *tcpTransport) flush() error {
+	if t.bw.Buffered() == 0 {
+		return nil
+	}
+	t.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	return t.bw.Flush()
+}
+
+func (t *tcpTransport) closing() []byte { return []byte(xmlstream.StreamClose) }
+func (t *tcpTransport) close() error    { return t.conn.Close() }
+
+func (t *tcpTransport) tlsState() *tls.ConnectionState {
+	if t.tls == nil {
+		return nil
+	}
+	st := t.tls.ConnectionState()
+	return &st
+}
+
+func (t *tcpTransport) canStartTLS() bool   { return t.tls == nil }
+func (t *tcpTransport) safeToUpgrade() bool { return t.dec == nil || !t.dec.Buffered() }
+
+func (t *tcpTransport) startTLS(c *tls.Config, timeout time.Duration) error {
+	tc := tls.Server(t.raw, c)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return err
+	}
+	t.tls, t.conn = tc, tc
+	t.br = bufio.NewReaderSize(&deadlineConn{Conn: tc, idle: t.idle}, 1024)
+	t.bw = bufio.NewWriterSize(tc, 2048)
+	return nil
+}
+
+func (t *tcpTransport) remoteAddr() net.Addr { return t.raw.RemoteAddr() }
+
+type wsTransport struct {
+	conn   *websocket.Conn
+	addr   net.Addr
+	tls    *tls.ConnectionState
+	lim    xmlstream.Limits
+	idle   time.Duration
+	queued [][]byte
+}
+
+func newWSTransport(conn *websocket.Conn, addr net.Addr, st *tls.ConnectionState, idle time.Duration) *wsTransport {
+	return &wsTransport{conn: conn, addr: addr, tls: st, idle: idle}
+}
+
+var errFraming = &xmlstream.StreamError{Condition: "invalid-namespace", Text: "expected <open/> of urn:ietf:params:xml:ns:xmpp-framing"}
+
+func (t *wsTransport) open(lim xmlstream.Limits) (xmlstream.Header, error) {
+	t.lim = lim
+	el, err := t.read()
+	if err != nil {
+		return xmlstream.Header{}, err
+	}
+	if !el.Is(xmlstream.NSFraming, "open") {
+		return xmlstream.Header{}, errFraming
+	}
+	return xmlstream.Header{To: el.Attr("to"), From: el.Attr("from"), Version: el.Attr("version"), Lang: el.Lang()}, nil
+}
+
+func (t *wsTransport) read() (*xmlstream.Element, error) {
+	ctx := context.Background()
+	if t.idle > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t.idle)
+		defer cancel()
+	}
+	typ, b, err := t.conn.Read(ctx)
+	if err != nil {
+		if websocket.CloseStatus(err) != -1 {
+			return nil, io.EOF
+		}
+		var ce websocket.CloseError
+		if errors.As(err, &ce) {
+			return nil, io.EOF
+		}
+		if errors.Is(err, websocket.ErrMessageTooBig) {
+			return nil, xmlstream.ErrStanzaTooBig
+		}
+		return nil, err
+	}
+	if typ != websocket.MessageText {
+		return nil, &xmlstream.StreamError{Condition: "bad-format", Text: "XMPP frames are text"}
+	}
+	return xmlstream.Parse(b, t.lim)
+}
+
+func (t *wsTransport) opening(from, id string) []byte {
+	el := xmlstream.New(xmlstream.NSFraming, "open", "from", from, "id", id, "version", "1.0")
+	el.Attrs = append(el.Attrs, xmlstream.Attr{Space: xmlstream.NSXML, Local: "lang", Value: "en"})
+	return xmlstream.Append(nil, el, "")
+}
+
+func (t *wsTransport) next() (*xmlstream.Element, error) {
+	el, err := t.read()
+	if err != nil {
+		return nil, err
+	}
+	if el.Is(xmlstream.NSFraming, "close") {
+		return nil, io.EOF
+	}
+	if el.Is(xmlstream.NSFraming, "open") {
+		return nil, &xmlstream.StreamError{Condition: "bad-format", Text: "unexpected <open/>"}
+	}
+	if el.Space == "" { // a stanza without xmlns is in the client namespace
+		el.Space = xmlstream.NSClient
+	}
+	return el, nil
+}
+
+func (t *wsTransport) parentNS() string { return "" }
+
+func (t *wsTransport) write(b []byte) error {
+	t.queued = append(t.queued, b)
+	return nil
+}
+
+func (t *wsTransport) flush() error {
+	q := t.queued
+	t.queued = t.queued[:0]
+	for _, b := range q {
+		if isBlank(b) {
+			continue // no whitespace keepalives in frames: WebSocket has pings
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+		err := t.conn.Write(ctx, websocket.MessageText, b)
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+	clear(q)
+	return nil
+}
+
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\n' && c != '\t' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+func (t *wsTransport) closing() []byte {
+	return xmlstream.Append(nil, xmlstream.New(xmlstream.NSFraming, "close"), "")
+}
+
+func (t *wsTransport) close() error { return t.conn.Close(websocket.StatusNormalClosure, "") }
+
+func (t *wsTransport) tlsState() *tls.ConnectionState                { return t.tls }
+func (t *wsTransport) canStartTLS() bool                             { return false }
+func (t *wsTransport) safeToUpgrade() bool                           { return false }
+func (t *wsTransport) startTLS(*tls.Config, time.Duration) error     { return errors.New("no STARTTLS on WebSocket") }
+func (t *wsTransport) remoteAddr() net.Addr                          { return t.addr }
