@@ -80,7 +80,7 @@ func freeAddr(t *testing.T) string {
 type node struct {
 	cmd                *exec.Cmd
 	dataDir            string
-	tcp, ws, adminAddr string
+	tcp, ws, xmpp, adminAddr string
 	out                *bytes.Buffer
 	exited             chan struct{}
 	exitErr            error
@@ -88,9 +88,10 @@ type node struct {
 
 func startNode(t *testing.T, dataDir string) *node {
 	t.Helper()
-	n := &node{dataDir: dataDir, tcp: freeAddr(t), ws: freeAddr(t), adminAddr: freeAddr(t), out: &bytes.Buffer{}, exited: make(chan struct{})}
+	n := &node{dataDir: dataDir, tcp: freeAddr(t), ws: freeAddr(t), xmpp: freeAddr(t), adminAddr: freeAddr(t), out: &bytes.Buffer{}, exited: make(chan struct{})}
 	n.cmd = exec.Command(binary, "serve", "--data-dir", dataDir, "--turms-tcp-addr", n.tcp,
-		"--turms-ws-addr", n.ws, "--admin-addr", n.adminAddr, "--log-level", "warn")
+		"--turms-ws-addr", n.ws, "--xmpp-tcp-addr", n.xmpp, "--xmpp-tls-addr=", "--xmpp-ws-addr=", "--xmpp-wss-addr=",
+		"--admin-addr", n.adminAddr, "--log-level", "warn")
 	n.cmd.Stdout, n.cmd.Stderr = n.out, n.out
 	if err := n.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ func newServe() *cobra.Command {
 				return err
 			}
 			log := newLogger(cfg)
+			server.Version = version
 			srv, err := server.New(cfg, log)
 			if err != nil {
 				return err

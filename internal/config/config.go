@@ -18,6 +18,7 @@ type Config struct {
 	Log       LogConfig       `koanf:"log"`
 	Store     StoreConfig     `koanf:"store"`
 	Turms     TurmsConfig     `koanf:"turms"`
+	XMPP      XMPPConfig      `koanf:"xmpp"`
 	Admin     AdminConfig     `koanf:"admin"`
 	Users     UsersConfig     `koanf:"users"`
 	Relations RelationsConfig `koanf:"relations"`
@@ -52,6 +53,29 @@ type TurmsConfig struct {
 	IPRequestBurst          int           `koanf:"ip_request_burst" help:"request burst allowed from one remote address"`
 	MaxSessionsPerUser      int           `koanf:"max_sessions_per_user" help:"most concurrent Turms sessions per user"`
 	SendQueue               int           `koanf:"send_queue" help:"notifications that may wait for a slow client before it is cut off"`
+}
+
+// XMPPConfig is the XMPP client-to-server listener.
+type XMPPConfig struct {
+	TCPAddr                string        `koanf:"tcp_addr" help:"XMPP listen address with STARTTLS (empty disables)"`
+	TLSAddr                string        `koanf:"tls_addr" help:"XMPP direct TLS listen address, XEP-0368 (empty disables)"`
+	WSAddr                 string        `koanf:"ws_addr" help:"XMPP WebSocket (HTTP) listen address, path /xmpp-websocket (empty disables)"`
+	WSSAddr                string        `koanf:"wss_addr" help:"XMPP WebSocket over HTTPS listen address (empty disables)"`
+	CertFile               string        `koanf:"cert_file" help:"TLS certificate (PEM); empty: a self-signed one in the data directory"`
+	KeyFile                string        `koanf:"key_file" help:"TLS private key (PEM) of cert_file"`
+	RequireTLS             bool          `koanf:"require_tls" help:"refuse authentication before STARTTLS on the TCP listener"`
+	MaxStanzaBytes         int           `koanf:"max_stanza_bytes" help:"largest stanza accepted, in bytes"`
+	MaxDepth               int           `koanf:"max_depth" help:"deepest element nesting accepted in a stanza"`
+	NegotiationTimeout     time.Duration `koanf:"negotiation_timeout" help:"close connections that do not authenticate and bind within this time"`
+	IdleTimeout            time.Duration `koanf:"idle_timeout" help:"close connections silent for this long (clients send keepalives)"`
+	KeepAlive              time.Duration `koanf:"keepalive" help:"send a whitespace keepalive to connections quiet for this long"`
+	LoginFailuresPerMinute int           `koanf:"login_failures_per_minute" help:"failed authentications allowed per remote address per minute (0: no limit)"`
+	StanzasPerSecond       int           `koanf:"stanzas_per_second" help:"stanzas per second read from a session before it is slowed down (0: no limit)"`
+	StanzaBurst            int           `koanf:"stanza_burst" help:"stanza burst allowed per session"`
+	SendQueue              int           `koanf:"send_queue" help:"stanzas that may wait for a slow client before it is cut off"`
+	DeviceType             string        `koanf:"device_type" help:"the Turms device type XMPP sessions count as (DESKTOP, BROWSER, IOS, ANDROID, OTHERS)"`
+	AllowRegistration      bool          `koanf:"allow_registration" help:"let anyone create an account with in-band registration (XEP-0077)"`
+	OfflineMessages        int           `koanf:"offline_messages" help:"most messages delivered at login that arrived while the user had no XMPP session"`
 }
 
 // AdminConfig is the admin HTTP API.
@@ -109,6 +133,12 @@ func Default() Config {
 			RequestsPerSecond: 50, RequestBurst: 100, IPRequestsPerSecond: 5000, IPRequestBurst: 10000,
 			MaxSessionsPerUser: 16, SendQueue: 1024,
 		},
+		XMPP: XMPPConfig{
+			TCPAddr: ":5222", TLSAddr: ":5223", WSAddr: ":5280", WSSAddr: ":5281", RequireTLS: true,
+			MaxStanzaBytes: 256 << 10, MaxDepth: 32, NegotiationTimeout: 30 * time.Second,
+			IdleTimeout: 10 * time.Minute, KeepAlive: 90 * time.Second, LoginFailuresPerMinute: 10,
+			StanzasPerSecond: 50, StanzaBurst: 200, SendQueue: 1024, DeviceType: "OTHERS", OfflineMessages: 500,
+		},
 		Admin:     AdminConfig{Addr: "127.0.0.1:8510"},
 		Users:     UsersConfig{ScramIterations: 4096},
 		Relations: RelationsConfig{FriendRequestTTL: 30 * 24 * time.Hour, MaxContentLength: 200},
@@ -144,6 +174,18 @@ func (c Config) Validate() error {
 	if c.Turms.SendQueue < 1 {
 		errs = append(errs, errors.New("turms.send_queue must be at least 1"))
 	}
+	if c.XMPP.MaxStanzaBytes < 1024 || c.XMPP.MaxDepth < 4 {
+		errs = append(errs, errors.New("xmpp.max_stanza_bytes must be at least 1024 and xmpp.max_depth at least 4"))
+	}
+	if c.XMPP.NegotiationTimeout <= 0 || c.XMPP.IdleTimeout <= 0 || c.XMPP.SendQueue < 1 {
+		errs = append(errs, errors.New("xmpp.negotiation_timeout and xmpp.idle_timeout must be positive, xmpp.send_queue at least 1"))
+	}
+	if _, ok := DeviceTypes[c.XMPP.DeviceType]; !ok {
+		errs = append(errs, fmt.Errorf("xmpp.device_type %q is not one of DESKTOP, BROWSER, IOS, ANDROID, OTHERS", c.XMPP.DeviceType))
+	}
+	if (c.XMPP.CertFile == "") != (c.XMPP.KeyFile == "") {
+		errs = append(errs, errors.New("xmpp.cert_file and xmpp.key_file go together"))
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -154,6 +196,9 @@ func (c Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// DeviceTypes are the Turms device type numbers by name.
+var DeviceTypes = map[string]int32{"DESKTOP": 0, "BROWSER": 1, "IOS": 2, "ANDROID": 3, "OTHERS": 4}
 
 // SQLitePath is the database file: store.sqlite_path, or hermod.db in the
 // data directory.

@@ -10,7 +10,10 @@ import (
 	"log/slog"
 	"os"
 
+	"crypto/tls"
+
 	"hermod/internal/admin"
+	"hermod/internal/certs"
 	"hermod/internal/config"
 	"hermod/internal/domain/message"
 	"hermod/internal/domain/presence"
@@ -21,7 +24,12 @@ import (
 	"hermod/internal/router"
 	"hermod/internal/store/sqlite"
 	"hermod/internal/turms"
+	"hermod/internal/xmpp"
+	"hermod/internal/xmpp/xmlstream"
 )
+
+// Version is the running build's version, reported to XMPP clients.
+var Version = "dev"
 
 // Server is one hermod node.
 type Server struct {
@@ -32,6 +40,7 @@ type Server struct {
 	metrics *metrics.Metrics
 	users   *user.Service
 	turms   *turms.Server
+	xmpp    *xmpp.Server
 	admin   *admin.Server
 }
 
@@ -94,6 +103,31 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		Users: s.users, Relations: rels, Messages: msgs, Presence: pres, Router: s.router, Metrics: s.metrics,
 	}, log)
 
+	xc := cfg.XMPP
+	xo := xmpp.Options{
+		Domain: cfg.Domain, TCPAddr: xc.TCPAddr, TLSAddr: xc.TLSAddr, WSAddr: xc.WSAddr, WSSAddr: xc.WSSAddr,
+		RequireTLS: xc.RequireTLS, Limits: xmlstream.Limits{MaxStanzaBytes: xc.MaxStanzaBytes, MaxDepth: xc.MaxDepth},
+		NegotiationTimeout: xc.NegotiationTimeout, IdleTimeout: xc.IdleTimeout, KeepAlive: xc.KeepAlive,
+		LoginFailuresPerMinute: xc.LoginFailuresPerMinute, StanzasPerSecond: xc.StanzasPerSecond,
+		StanzaBurst: xc.StanzaBurst, SendQueue: xc.SendQueue, DeviceType: config.DeviceTypes[xc.DeviceType],
+		AllowRegistration: xc.AllowRegistration, OfflineMessages: xc.OfflineMessages, Version: Version,
+	}
+	if xc.TCPAddr != "" || xc.TLSAddr != "" || xc.WSSAddr != "" {
+		cert, generated, err := certs.Load(xc.CertFile, xc.KeyFile, cfg.DataDir, cfg.Domain)
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("loading the XMPP certificate: %w", err)
+		}
+		if generated {
+			log.Warn("generated a self-signed certificate for XMPP; clients will ask to trust it (set xmpp.cert_file and xmpp.key_file for a real one)",
+				"path", cfg.DataDir+"/xmpp-cert.pem", "domain", cfg.Domain)
+		}
+		xo.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	s.xmpp = xmpp.New(xo, xmpp.Services{
+		Store: st, Users: s.users, Relations: rels, Messages: msgs, Presence: pres, Router: s.router, Metrics: s.metrics,
+	}, log)
+
 	if cfg.Admin.Addr != "" {
 		token, err := admin.LoadOrCreateToken(cfg.Admin.Token, cfg.DataDir)
 		if err != nil {
@@ -112,9 +146,14 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.turms.Start(); err != nil {
 		return fmt.Errorf("starting the Turms listeners: %w", err)
 	}
+	if err := s.xmpp.Start(); err != nil {
+		s.turms.Stop(ctx)
+		return fmt.Errorf("starting the XMPP listeners: %w", err)
+	}
 	if s.admin != nil {
 		if err := s.admin.Start(); err != nil {
 			s.turms.Stop(ctx)
+			s.xmpp.Stop(ctx)
 			return fmt.Errorf("starting the admin API: %w", err)
 		}
 	}
@@ -129,7 +168,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	if s.admin != nil {
 		errs = append(errs, s.admin.Shutdown(ctx))
 	}
-	errs = append(errs, s.turms.Stop(ctx))
+	errs = append(errs, s.turms.Stop(ctx), s.xmpp.Stop(ctx))
 	errs = append(errs, s.store.Close())
 	s.log.Info("hermod stopped")
 	return errors.Join(errs...)
@@ -137,6 +176,9 @@ func (s *Server) Stop(ctx context.Context) error {
 
 // Turms returns the Turms adapter (its bound addresses, for tests).
 func (s *Server) Turms() *turms.Server { return s.turms }
+
+// XMPP returns the XMPP adapter (its bound addresses, for tests).
+func (s *Server) XMPP() *xmpp.Server { return s.xmpp }
 
 // Admin returns the admin API server, nil when disabled.
 func (s *Server) Admin() *admin.Server { return s.admin }

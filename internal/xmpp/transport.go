@@ -91,7 +91,7 @@ func (t *tcpTransport) opening(from, id string) []byte {
 }
 
 func (t *tcpTransport) next() (*xmlstream.Element, error) { return t.dec.Next() }
-func (t *tcpTransport) parentNS() string                 { return xmlstream.NSClient }
+func (t *tcpTransport) parentNS() string                  { return xmlstream.NSClient }
 
 func (t *tcpTransport) write(b []byte) error {
 	_, err := t.bw.Write(b)
@@ -252,8 +252,10 @@ func (t *wsTransport) closing() []byte {
 
 func (t *wsTransport) close() error { return t.conn.Close(websocket.StatusNormalClosure, "") }
 
-func (t *wsTransport) tlsState() *tls.ConnectionState                { return t.tls }
-func (t *wsTransport) canStartTLS() bool                             { return false }
-func (t *wsTransport) safeToUpgrade() bool                           { return false }
-func (t *wsTransport) startTLS(*tls.Config, time.Duration) error     { return errors.New("no STARTTLS on WebSocket") }
-func (t *wsTransport) remoteAddr() net.Addr                          { return t.addr }
+func (t *wsTransport) tlsState() *tls.ConnectionState { return t.tls }
+func (t *wsTransport) canStartTLS() bool              { return false }
+func (t *wsTransport) safeToUpgrade() bool            { return false }
+func (t *wsTransport) startTLS(*tls.Config, time.Duration) error {
+	return errors.New("no STARTTLS on WebSocket")
+}
+func (t *wsTransport) remoteAddr() net.Addr { return t.addr }
