@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"time"
 
-	"hermod/internal/domain"
 	"hermod/internal/domain/message"
+	"hermod/internal/idgen"
 	"hermod/internal/store"
 	"hermod/internal/xmpp/xmlstream"
 )
@@ -17,9 +17,11 @@ const (
 	nsChatStates = "http://jabber.org/protocol/chatstates"
 )
 
-// versionDelivered is the per-user watermark of delivery dates up to which
-// messages have reached an XMPP resource: what came later is offline
-// storage for the next resource that becomes available.
+// versionDelivered is the per-user watermark of messages that have reached
+// an XMPP resource: the largest message id a resource received before it
+// went away. Later messages are offline storage for the next resource that
+// becomes available. Ids grow with time, and unlike a clock reading taken
+// at disconnect, an id cannot pass a message that was never delivered.
 const versionDelivered store.VersionKind = "xmpp_delivered"
 
 // ephemeral lists namespaces of message payloads that are not worth
@@ -64,6 +66,12 @@ func (s *session) handleMessage(el *xmlstream.Element) {
 		return
 	case a.server || a.userID == 0:
 		s.send(stanzaError(el, errServiceUnavailable("")))
+		return
+	}
+	if blocked, err := s.srv.svc.Relations.IsBlocked(s.ctx(), s.userID, a.userID); err == nil && blocked {
+		// XEP-0191 section 3.4: a message to someone you blocked bounces.
+		s.send(stanzaError(el, &stanzaErr{"cancel", "not-acceptable", "you blocked this user",
+			xmlstream.New(nsBlockingErrors, "blocked")}))
 		return
 	}
 	// Only this server says which stanza-id a message has (XEP-0359).
@@ -169,8 +177,8 @@ func (s *Server) renderMessage(m *store.Message, origin any, delayed bool) []byt
 	return xmlstream.Append(nil, el, "")
 }
 
-// deliverOffline sends the messages that arrived since an XMPP resource of
-// the user last received messages, oldest first, marked as delayed.
+// deliverOffline sends the messages that arrived after the watermark,
+// oldest first, marked as delayed.
 func (s *session) deliverOffline() {
 	ctx, st := s.ctx(), s.srv.svc.Store
 	since, err := st.Versions().Get(ctx, s.userID, versionDelivered)
@@ -178,9 +186,13 @@ func (s *session) deliverOffline() {
 		s.logger().Warn("reading the delivery watermark", "err", err)
 		return
 	}
+	var from int64
+	if since > 0 {
+		from = idgen.Time(since).UnixMilli() - clockSkew.Milliseconds()
+	}
 	notSystem := false
 	msgs, err := st.Messages().Query(ctx, store.MessageQuery{
-		TargetIDs: []int64{s.userID}, System: &notSystem, DeliveredFrom: since + 1,
+		TargetIDs: []int64{s.userID}, System: &notSystem, DeliveredFrom: from,
 		Descending: true, Limit: s.srv.opts.OfflineMessages,
 	})
 	if err != nil {
@@ -190,18 +202,24 @@ func (s *session) deliverOffline() {
 	slices.Reverse(msgs)
 	for i := range msgs {
 		m := &msgs[i]
-		if m.SenderID == s.userID && m.RecipientID != s.userID {
+		if m.ID <= since || (m.SenderID == s.userID && m.RecipientID != s.userID) {
 			continue
 		}
 		s.out.Push(outItem{b: s.srv.renderMessage(m, nil, true), msgID: m.ID}, true)
 	}
-	s.markDelivered()
 }
 
-// markDelivered moves the watermark to now: every message until now has
-// reached a resource, live or as offline storage.
+// clockSkew is how far apart the clocks of nodes that make ids may be.
+const clockSkew = time.Minute
+
+// markDelivered moves the watermark to the last message this resource was
+// sent.
 func (s *session) markDelivered() {
-	if err := s.srv.svc.Store.Versions().Bump(s.ctx(), s.userID, versionDelivered, domain.Now()); err != nil {
+	d := s.delivered.Load()
+	if d == 0 {
+		return
+	}
+	if err := s.srv.svc.Store.Versions().Bump(s.ctx(), s.userID, versionDelivered, d); err != nil {
 		s.logger().Warn("moving the delivery watermark", "err", err)
 	}
 }

@@ -51,7 +51,7 @@ func (s *session) handlePresence(el *xmlstream.Element) {
 	case "probe":
 		a, serr := s.resolve(el.Attr("to"))
 		if serr == nil && a.userID != 0 && a.jid.IsBare() && s.receivesPresenceOf(a.userID) {
-			s.sendAll(s.srv.presenceOf(a.userID, s.userID))
+			s.sendAll(s.srv.presenceOf(a.userID, s.userID, nil))
 		}
 	case "error":
 	default:
@@ -103,14 +103,14 @@ func (s *session) stamp(el *xmlstream.Element) *xmlstream.Element {
 // missed: its contacts' presence, pending subscription requests and the
 // messages that arrived while the user had no XMPP session.
 func (s *session) initialPresence() {
-	s.sendAll(s.srv.presenceOf(s.userID, s.userID)) // the user's other resources
+	s.sendAll(s.srv.presenceOf(s.userID, s.userID, s)) // the user's other resources
 	items, _, err := s.rosterItems()
 	if err != nil {
 		s.logger().Warn("probing contacts", "err", err)
 	}
 	for _, it := range items {
 		if it.subscription == "both" {
-			s.sendAll(s.srv.presenceOf(it.userID, s.userID))
+			s.sendAll(s.srv.presenceOf(it.userID, s.userID, nil))
 		}
 	}
 	received, _, err := s.srv.svc.Relations.FriendRequests(s.ctx(), s.userID, false, 0)
@@ -186,7 +186,7 @@ func (s *session) subscription(el *xmlstream.Element, typ string) {
 	case "subscribe":
 		switch {
 		case theirs != nil:
-			err = rels.ReplyFriendRequest(ctx, r, theirs.ID, relation.Accept, "", nil)
+			err = s.accept(theirs)
 		case s.receivesPresenceOf(a.userID):
 			s.send(xmlstream.New(xmlstream.NSClient, "presence", "type", "subscribed", "from", s.srv.bareJID(a.userID)))
 		default:
@@ -197,7 +197,7 @@ func (s *session) subscription(el *xmlstream.Element, typ string) {
 		}
 	case "subscribed":
 		if theirs != nil {
-			err = rels.ReplyFriendRequest(ctx, r, theirs.ID, relation.Accept, "", nil)
+			err = s.accept(theirs)
 		}
 	case "unsubscribed":
 		if theirs != nil {
@@ -216,6 +216,17 @@ func (s *session) subscription(el *xmlstream.Element, typ string) {
 	default:
 		s.logger().Warn("subscription", "type", typ, "code", c, "err", err)
 	}
+}
+
+// accept accepts a friend request. This resource learns of the new
+// friendship here: the domain's event skips the session that caused it.
+func (s *session) accept(fr *store.FriendRequest) error {
+	err := s.srv.svc.Relations.ReplyFriendRequest(s.ctx(), s.requester(), fr.ID, relation.Accept, "", nil)
+	if err == nil {
+		s.pushItem(fr.RequesterID)
+		s.sendAll(s.srv.presenceOf(fr.RequesterID, s.userID, nil))
+	}
+	return err
 }
 
 // pendingRequest returns the pending friend request from one user to
@@ -250,7 +261,7 @@ func (s *Server) subscribeRequest(fr *store.FriendRequest) *xmlstream.Element {
 // presenceOf renders the current presence of every session of userID as
 // viewer may see it: each available XMPP resource's last presence, and
 // one presence for the user's Turms sessions with their status.
-func (s *Server) presenceOf(userID, viewer int64) [][]byte {
+func (s *Server) presenceOf(userID, viewer int64, except *session) [][]byte {
 	var out [][]byte
 	turms := false
 	for _, o := range s.svc.Router.Sessions(userID) {
@@ -259,7 +270,7 @@ func (s *Server) presenceOf(userID, viewer int64) [][]byte {
 			turms = true
 			continue
 		}
-		if x.id == 0 || !x.available.Load() {
+		if x == except || !x.available.Load() {
 			continue
 		}
 		if p := x.presence.Load(); p != nil {

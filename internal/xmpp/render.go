@@ -74,7 +74,7 @@ func (s *session) renderDeferred(ev *event.Event) [][]byte {
 		if fr.RequesterID != s.userID {
 			out := s.pushes(fr.RequesterID)
 			if fr.Status == store.RequestAccepted && s.available.Load() {
-				out = append(out, s.srv.presenceOf(fr.RequesterID, s.userID)...)
+				out = append(out, s.srv.presenceOf(fr.RequesterID, s.userID, nil)...)
 			}
 			return out
 		}
@@ -84,7 +84,7 @@ func (s *session) renderDeferred(ev *event.Event) [][]byte {
 		}
 		out := s.withPushes(s.presenceType(typ, fr.RecipientID), fr.RecipientID)
 		if typ == "subscribed" && s.available.Load() {
-			out = append(out, s.srv.presenceOf(fr.RecipientID, s.userID)...)
+			out = append(out, s.srv.presenceOf(fr.RecipientID, s.userID, nil)...)
 		}
 		return out
 	case *event.RelationshipChanged:
@@ -96,7 +96,7 @@ func (s *session) renderDeferred(ev *event.Event) [][]byte {
 			if p.Deleted {
 				out = append(out, s.presenceType("unavailable", p.OwnerID))
 			} else {
-				out = append(out, s.srv.presenceOf(p.OwnerID, s.userID)...)
+				out = append(out, s.srv.presenceOf(p.OwnerID, s.userID, nil)...)
 			}
 		}
 		return out

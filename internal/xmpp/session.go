@@ -57,12 +57,14 @@ type session struct {
 	out      *sendq.Queue[outItem]
 	sent     [16]int64 // the write loop's last message ids, see outItem
 	sentNext int
-	closing  chan struct{}
-	once     sync.Once
-	closeErr *xmlstream.StreamError
-	done     chan struct{}
-	logOnce  sync.Once
-	log      *slog.Logger
+	// delivered is the largest message id written, for the watermark.
+	delivered atomic.Int64
+	closing   chan struct{}
+	once      sync.Once
+	closeErr  *xmlstream.StreamError
+	done      chan struct{}
+	logOnce   sync.Once
+	log       *slog.Logger
 }
 
 // outItem is a serialized stanza, or an event the write loop renders.
@@ -237,6 +239,9 @@ func (s *session) writeBatch(items []outItem) bool {
 			}
 			s.sent[s.sentNext%len(s.sent)] = it.msgID
 			s.sentNext++
+			if it.msgID > s.delivered.Load() {
+				s.delivered.Store(it.msgID)
+			}
 		}
 		if it.ev != nil {
 			for _, b := range s.renderDeferred(it.ev) {
@@ -271,8 +276,10 @@ func (s *session) readLoop() {
 			var se *xmlstream.StreamError
 			switch {
 			case errors.As(err, &se):
+				s.logger().Debug("stream error", "err", err)
 				s.closeWith(se)
 			default:
+				s.logger().Debug("stream ended", "err", err)
 				s.closeWith(nil) // the client closed the stream or went away
 			}
 			return

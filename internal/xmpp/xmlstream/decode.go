@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"maps"
 	"strings"
 )
 
@@ -98,6 +99,9 @@ type Decoder struct {
 	cr  countingReader
 	d   *xml.Decoder
 	lim Limits
+	// known holds the namespace names declared in the stream header and
+	// the stanza being read; base those of the header alone.
+	known, base map[string]struct{}
 }
 
 // NewDecoder reads a stream from br. A stream restart (after STARTTLS or
@@ -158,6 +162,7 @@ func (d *Decoder) ReadHeader() (Header, error) {
 					h.Lang = a.Value
 				}
 			}
+			d.base = maps.Clone(d.known)
 			return h, nil
 		default:
 			return Header{}, errRestricted
@@ -184,6 +189,10 @@ func (d *Decoder) Next() (*Element, error) {
 		case xml.StartElement:
 			el, err := d.element(t, 1)
 			d.cr.limit = 0
+			if len(d.known) > len(d.base) { // forget the stanza's declarations
+				clear(d.known)
+				maps.Copy(d.known, d.base)
+			}
 			return el, err
 		default:
 			return nil, errRestricted
@@ -222,11 +231,18 @@ func (d *Decoder) token() (xml.Token, error) {
 			return nil, errRestricted
 		}
 	case xml.StartElement:
-		if undeclared(t.Name.Space) {
+		// encoding/xml leaves an undeclared prefix in place of the
+		// namespace name; a name no declaration gave is such a prefix.
+		for _, a := range t.Attr {
+			if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
+				d.declare(a.Value)
+			}
+		}
+		if !d.declared(t.Name.Space) {
 			return nil, errBadPrefix
 		}
 		for _, a := range t.Attr {
-			if a.Name.Space != "xmlns" && a.Name.Space != NSXML && undeclared(a.Name.Space) {
+			if a.Name.Space != "xmlns" && !d.declared(a.Name.Space) {
 				return nil, errBadPrefix
 			}
 		}
@@ -234,11 +250,21 @@ func (d *Decoder) token() (xml.Token, error) {
 	return tok, nil
 }
 
-// undeclared reports whether space is an unresolved prefix rather than a
-// namespace name: encoding/xml leaves an undeclared prefix in place, and
-// namespace names are URIs, which contain a colon.
-func undeclared(space string) bool {
-	return space != "" && !strings.Contains(space, ":")
+// declare records a namespace name declared in the stream; declared
+// reports whether space is one (or none at all).
+func (d *Decoder) declare(ns string) {
+	if d.known == nil {
+		d.known = make(map[string]struct{})
+	}
+	d.known[ns] = struct{}{} // bounded by the stanza size limit
+}
+
+func (d *Decoder) declared(space string) bool {
+	if space == "" || space == NSXML {
+		return true
+	}
+	_, ok := d.known[space]
+	return ok
 }
 
 // element reads the rest of the element that start opened.

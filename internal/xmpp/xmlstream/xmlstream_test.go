@@ -78,6 +78,26 @@ func TestStreamErrors(t *testing.T) {
 	}
 }
 
+// Namespace names need not be URIs: OMEMO's is eu.siacs.conversations.axolotl.
+func TestNamespaceWithoutColon(t *testing.T) {
+	d := decoder(header+`<message><encrypted xmlns='eu.siacs.conversations.axolotl'><payload>x</payload></encrypted></message><a xmlns:p='q'><p:b/></a><p:c/>`, DefaultLimits)
+	if _, err := d.ReadHeader(); err != nil {
+		t.Fatal(err)
+	}
+	el, err := d.Next()
+	if err != nil || el.Child("eu.siacs.conversations.axolotl", "encrypted") == nil {
+		t.Fatalf("%v %v", el, err)
+	}
+	if _, err := d.Next(); err != nil {
+		t.Fatal(err)
+	}
+	// The prefix p was declared in the previous stanza only.
+	var se *StreamError
+	if _, err := d.Next(); !errors.As(err, &se) || se.Condition != "bad-namespace-prefix" {
+		t.Fatalf("a prefix out of scope: %v", err)
+	}
+}
+
 func TestTruncatedStream(t *testing.T) {
 	d := decoder(header+`<message><body>hi`, DefaultLimits)
 	if _, err := d.ReadHeader(); err != nil {

@@ -409,7 +409,13 @@ func (c *Client) Expect(match func(*xmlstream.Element) bool) (*xmlstream.Element
 			c.backlog = append(c.backlog, el)
 			c.mu.Unlock()
 		case <-deadline.C:
-			return nil, errors.New("timed out waiting for a stanza")
+			c.mu.Lock()
+			var got []string
+			for _, el := range c.backlog {
+				got = append(got, el.String())
+			}
+			c.mu.Unlock()
+			return nil, fmt.Errorf("timed out waiting for a stanza; received meanwhile:\n%s", strings.Join(got, "\n"))
 		}
 	}
 }
