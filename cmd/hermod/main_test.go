@@ -78,12 +78,12 @@ func freeAddr(t *testing.T) string {
 
 // node is a running `hermod serve` child process.
 type node struct {
-	cmd                *exec.Cmd
-	dataDir            string
+	cmd                      *exec.Cmd
+	dataDir                  string
 	tcp, ws, xmpp, adminAddr string
-	out                *bytes.Buffer
-	exited             chan struct{}
-	exitErr            error
+	out                      *bytes.Buffer
+	exited                   chan struct{}
+	exitErr                  error
 }
 
 func startNode(t *testing.T, dataDir string) *node {
