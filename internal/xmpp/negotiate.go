@@ -245,7 +245,13 @@ func (s *session) authenticate(auth *xmlstream.Element) (bool, error) {
 		s.saslFailure(&sasl.Failure{Condition: "temporary-auth-failure", Text: "too many failed attempts; try again later"})
 		return false, s.t.flush()
 	}
-	ex, err := s.saslConfig().Start(auth.Attr("mechanism"))
+	cfg := s.saslConfig()
+	cfg.PlusTried = s.triedPlus
+	mech := auth.Attr("mechanism")
+	if strings.HasSuffix(mech, "-PLUS") {
+		s.triedPlus = true
+	}
+	ex, err := cfg.Start(mech)
 	if err != nil {
 		s.saslFailure(err.(*sasl.Failure))
 		return false, s.t.flush()
@@ -269,7 +275,7 @@ func (s *session) authenticate(auth *xmlstream.Element) (bool, error) {
 				s.logger().Error("authentication failed", "err", err)
 				f = &sasl.Failure{Condition: "temporary-auth-failure"}
 			}
-			if f.Condition == "not-authorized" {
+			if f == sasl.ErrNotAuthorized { // a wrong password, not a protocol mismatch
 				s.srv.throttle.Failed(s.ip, now)
 				s.srv.svc.Metrics.LoginFailed("xmpp")
 			}

@@ -40,6 +40,7 @@ type session struct {
 	bare   string  // the bare JID as text
 
 	// Owned by the read goroutine.
+	triedPlus bool // the client tried a -PLUS mechanism on this stream
 	limiter  throttle.Bucket
 	directed map[int64]bool // users this resource sent directed presence to
 	nextID   int

@@ -68,6 +68,11 @@ type Config struct {
 	// Authzid checks a requested authorization identity for userID; nil
 	// refuses every non-empty one.
 	Authzid func(userID int64, authzid string) bool
+	// PlusTried is set once the client has tried a -PLUS mechanism on this
+	// stream: it saw them offered, so its later "y" flag (supports channel
+	// binding, thinks the server does not) is no sign of a stripped offer.
+	// Clients that know only tls-unique, which TLS 1.3 lacks, do this.
+	PlusTried bool
 	// Secret makes the fake credentials of unknown users stable, so that a
 	// SCRAM exchange does not tell whether an account exists.
 	Secret []byte
@@ -227,7 +232,11 @@ func (e *Exchange) startScram(ctx context.Context, first []byte) error {
 		// We offered -PLUS: a client that says it supports channel binding
 		// but thinks we do not ("y") saw a stripped mechanism list.
 		if flag == "y" {
-			return &Failure{Condition: "not-authorized", Text: "channel binding downgrade detected"}
+			if !e.cfg.PlusTried {
+				return &Failure{Condition: "not-authorized", Text: "channel binding downgrade detected"}
+			}
+			e.conv = srv.NewConversation()
+			break
 		}
 		e.conv = srv.NewConversationWithChannelBinding(e.cfg.Bindings[0])
 	default:

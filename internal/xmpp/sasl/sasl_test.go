@@ -110,6 +110,9 @@ func TestScram(t *testing.T) {
 		{"downgrade detected", secure, ScramSHA256, func() *scram.ClientConversation {
 			return newClient(t, scram.SHA256, "1001", "secret", "").NewConversationAdvertisingChannelBinding()
 		}, 0, "not-authorized"},
+		{"y after a failed -PLUS attempt", &Config{Lookup: lookup, Secure: true, Bindings: []scram.ChannelBinding{exporter}, PlusTried: true}, ScramSHA256, func() *scram.ClientConversation {
+			return newClient(t, scram.SHA256, "1001", "secret", "").NewConversationAdvertisingChannelBinding()
+		}, 1001, ""},
 		{"no binding on a secure connection", secure, ScramSHA256, func() *scram.ClientConversation {
 			return newClient(t, scram.SHA256, "1001", "secret", "").NewConversation()
 		}, 1001, ""},

@@ -1,0 +1,124 @@
+package xmpp_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"hermod/internal/config"
+	"hermod/internal/turms/pb"
+)
+
+// The interoperability tests drive real third-party XMPP clients against a
+// real server: slixmpp (Debian's python3-slixmpp) and @xmpp/client (npm,
+// in test/interop). Without them the tests skip, saying how to get them,
+// except under CI=true, where they fail: .ci/run installs both.
+
+func interopDir(t *testing.T) string {
+	dir, err := filepath.Abs(filepath.Join("..", "..", "test", "interop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func requireTool(t *testing.T, ok bool, how string) {
+	t.Helper()
+	if ok {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("missing under CI: %s", how)
+	}
+	t.Skip("skipping: " + how)
+}
+
+// interopEnv is a server with the accounts the client scripts expect:
+// 1001 and 1002 (login name alice2) for the XMPP clients, and 1003, a
+// Turms-protocol user friends with 1001, who answers "ping X" with
+// "pong: ping X".
+func interopEnv(t *testing.T) *env {
+	e := newEnv(t, func(c *config.Config) { c.XMPP.RequireTLS = true })
+	e.user(1001, "Alice", "alice")
+	e.user(1002, "Bob", "alice2")
+	e.user(1003, "Carol", "")
+	e.befriend(1001, 1003)
+	carol := e.turms(1003)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for ctx.Err() == nil {
+			select {
+			case n, ok := <-carol.Pushes:
+				if !ok {
+					return
+				}
+				cm := n.GetRelayedRequest().GetCreateMessageRequest()
+				if cm == nil || !strings.HasPrefix(cm.GetText(), "ping") {
+					continue
+				}
+				carol.Send(&pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateMessageRequest{CreateMessageRequest: &pb.CreateMessageRequest{
+					RecipientId: proto.Int64(n.GetRequesterId()), Text: proto.String("pong: " + cm.GetText()),
+				}}})
+			case <-ctx.Done():
+				return
+			}
+		}
+	})
+	t.Cleanup(func() { cancel(); carol.Close(); wg.Wait() })
+	return e
+}
+
+func runScript(t *testing.T, name string, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = interopDir(t)
+	cmd.Env = append(os.Environ(), "NODE_TLS_REJECT_UNAUTHORIZED=0")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	t.Logf("%s:\n%s", filepath.Base(args[0]), out.String())
+	if err != nil || !strings.Contains(out.String(), "\nOK\n") && !strings.HasPrefix(out.String(), "OK\n") {
+		t.Fatalf("%s failed: %v", args[0], err)
+	}
+}
+
+func TestInteropSlixmpp(t *testing.T) {
+	const python = "/usr/bin/python3"
+	err := exec.Command(python, "-c", "import slixmpp").Run()
+	requireTool(t, err == nil, "slixmpp is not installed: apt-get install python3-slixmpp")
+	e := interopEnv(t)
+	host, port, _ := strings.Cut(e.addr("tcp"), ":")
+	args := []string{filepath.Join(interopDir(t), "slixmpp_im.py"), host, port, domain}
+	if os.Getenv("HERMOD_TEST_DEBUG") != "" {
+		args = append(args, "-v")
+	}
+	runScript(t, python, args...)
+}
+
+func TestInteropXMPPJS(t *testing.T) {
+	_, err := exec.LookPath("node")
+	requireTool(t, err == nil, "Node.js is not installed: apt-get install nodejs npm")
+	_, err = os.Stat(filepath.Join(interopDir(t), "node_modules", "@xmpp", "client"))
+	requireTool(t, err == nil, "@xmpp/client is not installed: (cd test/interop && npm ci)")
+	for _, transport := range []string{"websocket", "starttls"} {
+		t.Run(transport, func(t *testing.T) {
+			e := interopEnv(t)
+			service := "ws://" + e.addr("ws") + "/xmpp-websocket"
+			if transport == "starttls" {
+				service = "xmpp://" + e.addr("tcp")
+			}
+			runScript(t, "node", "--experimental-websocket", filepath.Join(interopDir(t), "xmppjs_im.mjs"), service, domain)
+		})
+	}
+}
