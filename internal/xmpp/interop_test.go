@@ -87,9 +87,15 @@ func runScript(t *testing.T, name string, args ...string) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
-	t.Logf("%s:\n%s", filepath.Base(args[0]), out.String())
-	if err != nil || !strings.Contains(out.String(), "\nOK\n") && !strings.HasPrefix(out.String(), "OK\n") {
-		t.Fatalf("%s failed: %v", args[0], err)
+	script := filepath.Base(args[len(args)-1])
+	for _, a := range args {
+		if strings.HasSuffix(a, ".py") || strings.HasSuffix(a, ".mjs") {
+			script = filepath.Base(a)
+		}
+	}
+	t.Logf("%s:\n%s", script, out.String())
+	if err != nil || !strings.Contains("\n"+out.String(), "\nOK\n") {
+		t.Fatalf("%s failed: %v", script, err)
 	}
 }
 
