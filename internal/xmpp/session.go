@@ -41,9 +41,9 @@ type session struct {
 
 	// Owned by the read goroutine.
 	triedPlus bool // the client tried a -PLUS mechanism on this stream
-	limiter  throttle.Bucket
-	directed map[int64]bool // users this resource sent directed presence to
-	nextID   int
+	limiter   throttle.Bucket
+	directed  map[int64]bool // users this resource sent directed presence to
+	nextID    int
 
 	// Shared with the write goroutine and other sessions.
 	bound     atomic.Bool
