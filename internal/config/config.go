@@ -73,6 +73,7 @@ type XMPPConfig struct {
 	StanzasPerSecond       int           `koanf:"stanzas_per_second" help:"stanzas per second read from a session before it is slowed down (0: no limit)"`
 	StanzaBurst            int           `koanf:"stanza_burst" help:"stanza burst allowed per session"`
 	SendQueue              int           `koanf:"send_queue" help:"stanzas that may wait for a slow client before it is cut off"`
+	MaxResources           int           `koanf:"max_resources" help:"most XMPP sessions (resources) per user online at once"`
 	DeviceType             string        `koanf:"device_type" help:"the Turms device type XMPP sessions count as (DESKTOP, BROWSER, IOS, ANDROID, OTHERS)"`
 	AllowRegistration      bool          `koanf:"allow_registration" help:"let anyone create an account with in-band registration (XEP-0077)"`
 	OfflineMessages        int           `koanf:"offline_messages" help:"most messages delivered at login that arrived while the user had no XMPP session"`
@@ -137,7 +138,7 @@ func Default() Config {
 			TCPAddr: ":5222", TLSAddr: ":5223", WSAddr: ":5280", WSSAddr: ":5281", RequireTLS: true,
 			MaxStanzaBytes: 256 << 10, MaxDepth: 32, NegotiationTimeout: 30 * time.Second,
 			IdleTimeout: 10 * time.Minute, KeepAlive: 90 * time.Second, LoginFailuresPerMinute: 10,
-			StanzasPerSecond: 50, StanzaBurst: 200, SendQueue: 1024, DeviceType: "OTHERS", OfflineMessages: 500,
+			StanzasPerSecond: 50, StanzaBurst: 200, SendQueue: 1024, MaxResources: 16, DeviceType: "OTHERS", OfflineMessages: 500,
 		},
 		Admin:     AdminConfig{Addr: "127.0.0.1:8510"},
 		Users:     UsersConfig{ScramIterations: 4096},

@@ -109,7 +109,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		RequireTLS: xc.RequireTLS, Limits: xmlstream.Limits{MaxStanzaBytes: xc.MaxStanzaBytes, MaxDepth: xc.MaxDepth},
 		NegotiationTimeout: xc.NegotiationTimeout, IdleTimeout: xc.IdleTimeout, KeepAlive: xc.KeepAlive,
 		LoginFailuresPerMinute: xc.LoginFailuresPerMinute, StanzasPerSecond: xc.StanzasPerSecond,
-		StanzaBurst: xc.StanzaBurst, SendQueue: xc.SendQueue, DeviceType: config.DeviceTypes[xc.DeviceType],
+		StanzaBurst: xc.StanzaBurst, SendQueue: xc.SendQueue, MaxResources: xc.MaxResources, DeviceType: config.DeviceTypes[xc.DeviceType],
 		AllowRegistration: xc.AllowRegistration, OfflineMessages: xc.OfflineMessages, Version: Version,
 	}
 	if xc.TCPAddr != "" || xc.TLSAddr != "" || xc.WSSAddr != "" {

@@ -237,3 +237,19 @@ func TestWebSocketFraming(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestResourceLimit(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.XMPP.MaxResources = 2 })
+	e.user(1001, "Alice", "")
+	e.login(1001, "one")
+	e.login(1001, "two")
+	c := e.dial()
+	must(t, c.Auth("SCRAM-SHA-256", "1001", pw(1001)))
+	if err := c.Bind("three"); err == nil || !strings.Contains(err.Error(), "resource-constraint") {
+		t.Fatalf("a third resource: %v", err)
+	}
+	// Taking over an existing resource is still allowed.
+	if err := e.dial().Login("1001", pw(1001), "two"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -347,12 +347,24 @@ func (s *session) bind(iq, b *xmlstream.Element) error {
 		s.t.write(xmlstream.Append(nil, stanzaError(iq, errBadRequest("malformed resource")), s.t.parentNS()))
 		return s.t.flush()
 	}
-	s.jid, s.bare = j, j.Bare().String()
+	var old *session
+	count := 0
 	for _, o := range s.srv.svc.Router.Sessions(s.userID) {
-		if old, ok := o.(*session); ok && old.jid.Resource == j.Resource {
-			old.closeWith(&xmlstream.StreamError{Condition: "conflict", Text: "replaced by a new session"})
+		if x, ok := o.(*session); ok {
+			count++
+			if x.jid.Resource == j.Resource {
+				old = x
+			}
 		}
 	}
+	if old == nil && s.srv.opts.MaxResources > 0 && count >= s.srv.opts.MaxResources {
+		s.t.write(xmlstream.Append(nil, stanzaError(iq, &stanzaErr{"wait", "resource-constraint", "too many resources are online", nil}), s.t.parentNS()))
+		return s.t.flush()
+	}
+	if old != nil {
+		old.closeWith(&xmlstream.StreamError{Condition: "conflict", Text: "replaced by a new session"})
+	}
+	s.jid, s.bare = j, j.Bare().String()
 	res2 := xmlstream.New(xmlstream.NSClient, "iq", "type", "result", "id", iq.Attr("id")).
 		Add(xmlstream.New(nsBind, "bind").Add(xmlstream.New(nsBind, "jid").AddText(j.String())))
 	s.t.write(xmlstream.Append(nil, res2, s.t.parentNS()))

@@ -8,9 +8,10 @@ import (
 
 // prepare decides, on the router's goroutine, what an event becomes for
 // this session: bytes rendered once per event for every XMPP session
-// (messages, presence, relayed stanzas), or the event itself for the write
-// loop to render when it needs the store (roster pushes). false means the
-// session is not told.
+// (messages, relayed stanzas), or the event itself for the write loop to
+// render when it needs the store or the router (presence, roster pushes),
+// which the router's delivery must not enter. false means the session is
+// not told.
 func (s *session) prepare(ev *event.Event) (outItem, bool) {
 	switch p := ev.Payload.(type) {
 	case *event.MessageCreated:
@@ -32,13 +33,9 @@ func (s *session) prepare(ev *event.Event) (outItem, bool) {
 		}
 		return outItem{b: ev.Rendered(event.SlotXMPP, o.bytes)}, true
 	case *event.OnlineStatusUpdated:
-		if !s.available.Load() {
-			return outItem{}, false
-		}
-		if p.UserID == s.userID {
-			return outItem{b: ev.Rendered(event.SlotXMPP, func() []byte { return s.srv.renderStatus(p, ev.Origin, s.userID) })}, true
-		}
-		return outItem{ev: ev}, true // checked against the blocklist in the write loop
+		// Rendered in the write loop: it consults the blocklist and the
+		// router, which must not be entered from the router's delivery.
+		return outItem{ev: ev}, s.available.Load()
 	case *event.FriendRequestCreated, *event.FriendRequestReplied, *event.FriendRequestRecalled,
 		*event.RelationshipChanged, *event.RelationshipGroupsChanged:
 		return outItem{ev: ev}, true
@@ -50,6 +47,12 @@ func (s *session) prepare(ev *event.Event) (outItem, bool) {
 func (s *session) renderDeferred(ev *event.Event) [][]byte {
 	switch p := ev.Payload.(type) {
 	case *event.OnlineStatusUpdated:
+		if !s.available.Load() {
+			return nil
+		}
+		if p.UserID == s.userID {
+			return [][]byte{s.srv.renderStatus(p, ev.Origin, s.userID)}
+		}
 		if blocked, err := s.srv.svc.Relations.IsBlocked(s.ctx(), s.userID, p.UserID); err != nil || blocked {
 			return nil
 		}

@@ -55,6 +55,8 @@ type Options struct {
 	StanzasPerSecond, StanzaBurst int
 	// SendQueue is how many stanzas may wait for a slow client.
 	SendQueue int
+	// MaxResources caps a user's XMPP sessions; 0 is no cap.
+	MaxResources int
 	// DeviceType is the Turms device type XMPP sessions count as.
 	DeviceType int32
 	// AllowRegistration enables in-band registration (XEP-0077).
@@ -73,7 +75,7 @@ func DefaultOptions() Options {
 		RequireTLS: true, Limits: xmlstream.DefaultLimits,
 		NegotiationTimeout: 30 * time.Second, IdleTimeout: 10 * time.Minute, KeepAlive: 90 * time.Second,
 		LoginFailuresPerMinute: 10, StanzasPerSecond: 50, StanzaBurst: 200, SendQueue: 1024,
-		DeviceType: 4, OfflineMessages: 500, Version: "dev",
+		MaxResources: 16, DeviceType: 4, OfflineMessages: 500, Version: "dev",
 	}
 }
 
