@@ -21,6 +21,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"hermod/internal/domain/group"
 	"hermod/internal/domain/user"
 	"hermod/internal/metrics"
 )
@@ -30,9 +31,11 @@ const TokenFile = "admin-token"
 
 // Options configure the admin API.
 type Options struct {
-	Addr    string
-	Token   string
-	Users   *user.Service
+	Addr  string
+	Token string
+	Users *user.Service
+	// Groups manages group types; nil leaves the group-type routes out.
+	Groups  *group.Service
 	Ready   func(context.Context) error
 	Metrics *metrics.Metrics
 	Log     *slog.Logger
@@ -62,6 +65,10 @@ func New(opts Options) *Server {
 	mux.Handle("PUT /v1/users/{id}/password", s.auth(s.setPassword))
 	mux.Handle("POST /v1/users/{id}/deactivate", s.auth(s.setActive(false)))
 	mux.Handle("POST /v1/users/{id}/activate", s.auth(s.setActive(true)))
+	if opts.Groups != nil {
+		mux.Handle("POST /v1/group-types", s.auth(s.addGroupType))
+		mux.Handle("GET /v1/group-types", s.auth(s.listGroupTypes))
+	}
 	mux.Handle("GET /debug/pprof/", s.auth(pprof.Index))
 	mux.Handle("GET /debug/pprof/cmdline", s.auth(pprof.Cmdline))
 	mux.Handle("GET /debug/pprof/profile", s.auth(pprof.Profile))

@@ -14,6 +14,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"hermod/internal/domain/group"
 	"hermod/internal/domain/user"
 	"hermod/internal/idgen"
 	"hermod/internal/metrics"
@@ -35,13 +36,18 @@ func start(t *testing.T) fixture {
 		t.Fatal(err)
 	}
 	ids, _ := idgen.New(0)
-	users := user.New(st, router.New(), ids, user.DefaultOptions())
+	rt := router.New()
+	users := user.New(st, rt, ids, user.DefaultOptions())
+	groups, err := group.New(context.Background(), st, rt, ids, rt, group.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
 	ready := &atomic.Bool{}
 	ready.Store(true)
 	m := metrics.New()
 	m.MessageStored()
 	srv := New(Options{
-		Addr: "127.0.0.1:0", Token: "secret", Users: users, Metrics: m,
+		Addr: "127.0.0.1:0", Token: "secret", Users: users, Groups: groups, Metrics: m,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Ready: func(context.Context) error {
 			if !ready.Load() {
@@ -163,5 +169,28 @@ func TestTokenFile(t *testing.T) {
 	}
 	if got, _ := LoadOrCreateToken("configured", dir); got != "configured" {
 		t.Fatal("configured token ignored")
+	}
+}
+
+func TestGroupTypesAPI(t *testing.T) {
+	f := start(t)
+	for _, tc := range []struct {
+		name, method, body string
+		code               int
+		contains           string
+	}{
+		{"default exists", "GET", "", 200, `"name":"DEFAULT","size_limit":500`},
+		{"add", "POST", `{"id":7,"name":"big","size_limit":3000,"invitation_strategy":"OWNER_MANAGER","guest_speakable":true}`, 201, `"join_strategy":"INVITATION"`},
+		{"duplicate", "POST", `{"id":7,"name":"again","size_limit":5}`, 409, ""},
+		{"bad strategy", "POST", `{"name":"x","size_limit":5,"join_strategy":"MAGIC"}`, 400, "MAGIC"},
+		{"no size", "POST", `{"name":"x","size_limit":0}`, 400, "size limit"},
+		{"listed", "GET", "", 200, `"name":"big"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := call(t, tc.method, f.base+"/v1/group-types", "secret", tc.body)
+			if code != tc.code || !strings.Contains(body, tc.contains) {
+				t.Fatalf("%d %s, want %d containing %q", code, body, tc.code, tc.contains)
+			}
+		})
 	}
 }

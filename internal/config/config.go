@@ -24,6 +24,7 @@ type Config struct {
 	Relations RelationsConfig `koanf:"relations"`
 	Messages  MessagesConfig  `koanf:"messages"`
 	Presence  PresenceConfig  `koanf:"presence"`
+	Groups    GroupsConfig    `koanf:"groups"`
 }
 
 // LogConfig sets up structured logging.
@@ -114,11 +115,20 @@ type MessagesConfig struct {
 	AllowReadDate           bool          `koanf:"allow_read_date" help:"let users set read dates"`
 	NotifyContactOfReadDate bool          `koanf:"notify_contact_of_read_date" help:"tell the peer when a user reads their conversation"`
 	UpdateReadDateAfterSend bool          `koanf:"update_read_date_after_send" help:"sending a message marks the conversation read"`
+	NotifyGroupOfReadDate   bool          `koanf:"notify_group_of_read_date" help:"tell a group's members when one of them reads it"`
 }
 
 // PresenceConfig are online status rules.
 type PresenceConfig struct {
 	NotifyRelatedUsers bool `koanf:"notify_related_users" help:"relay status changes to related users too"`
+}
+
+// GroupsConfig are group rules. Group types (size limits, who may invite,
+// how users join) are records, managed through the admin API.
+type GroupsConfig struct {
+	ActivateWhenCreated         bool `koanf:"activate_when_created" help:"new groups are active"`
+	AllowOwnerChangeType        bool `koanf:"allow_owner_change_type" help:"let group owners move their group to another group type"`
+	NotifyMembersOfMemberUpdate bool `koanf:"notify_members_of_member_update" help:"relay member changes (name, role, mute) to the whole group"`
 }
 
 // Default returns the built-in defaults (Turms's, where Turms has one).
@@ -148,6 +158,7 @@ func Default() Config {
 			AllowEdit: true, RecallWindow: 5 * time.Minute, AllowTyping: true, AllowReadDate: true,
 			UpdateReadDateAfterSend: true,
 		},
+		Groups: GroupsConfig{ActivateWhenCreated: true},
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"hermod/internal/admin"
 	"hermod/internal/certs"
 	"hermod/internal/config"
+	"hermod/internal/domain/group"
 	"hermod/internal/domain/message"
 	"hermod/internal/domain/presence"
 	"hermod/internal/domain/relation"
@@ -86,7 +87,19 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	mo.AllowTyping, mo.AllowReadDate = mc.AllowTyping, mc.AllowReadDate
 	mo.NotifyContactOfReadDate = mc.NotifyContactOfReadDate
 	mo.UpdateReadDateAfterSend = mc.UpdateReadDateAfterSend
+	mo.NotifyGroupMembersOfReadDate = mc.NotifyGroupOfReadDate
 	msgs := message.New(st, s.router, ids, rels, mo)
+
+	gro := group.DefaultOptions()
+	gro.ActivateGroupWhenCreated = cfg.Groups.ActivateWhenCreated
+	gro.AllowOwnerChangeGroupType = cfg.Groups.AllowOwnerChangeType
+	gro.NotifyMembersOfMemberUpdate = cfg.Groups.NotifyMembersOfMemberUpdate
+	groups, err := group.New(context.Background(), st, s.router, ids, s.router, gro)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("starting the group service: %w", err)
+	}
+	msgs.UseGroups(groups)
 
 	pres := presence.New(st, s.router, s.router, presence.Options{NotifyRelatedUsers: cfg.Presence.NotifyRelatedUsers})
 
@@ -100,7 +113,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		MaxSessionsPerUser: tc.MaxSessionsPerUser, SendQueue: tc.SendQueue,
 	}
 	s.turms = turms.New(to, turms.Services{
-		Users: s.users, Relations: rels, Messages: msgs, Presence: pres, Router: s.router, Metrics: s.metrics,
+		Users: s.users, Relations: rels, Messages: msgs, Groups: groups, Presence: pres, Router: s.router, Metrics: s.metrics,
 	}, log)
 
 	xc := cfg.XMPP
@@ -135,7 +148,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 			return nil, err
 		}
 		s.admin = admin.New(admin.Options{
-			Addr: cfg.Admin.Addr, Token: token, Users: s.users, Ready: st.Ping, Metrics: s.metrics, Log: log,
+			Addr: cfg.Admin.Addr, Token: token, Users: s.users, Groups: groups, Ready: st.Ping, Metrics: s.metrics, Log: log,
 		})
 	}
 	return s, nil

@@ -9,6 +9,13 @@ type PrivateConversation struct {
 	ReadDate int64
 }
 
+// GroupReadDate is how far a member has read a group's messages.
+type GroupReadDate struct {
+	GroupID  int64
+	MemberID int64
+	ReadDate int64
+}
+
 // ConversationRepo stores read dates.
 type ConversationRepo interface {
 	// UpsertPrivateReadDate sets owner's read date for the conversation with
@@ -17,4 +24,9 @@ type ConversationRepo interface {
 	// ListPrivate returns owner's conversations with the given targets (all
 	// of owner's when targets is empty).
 	ListPrivate(ctx context.Context, ownerID int64, targetIDs []int64) ([]PrivateConversation, error)
+	// UpsertGroupReadDate sets member's read date of a group.
+	UpsertGroupReadDate(ctx context.Context, groupID, memberID, readDate int64) error
+	// ListGroup returns the read dates of the groups' members, by group
+	// then member.
+	ListGroup(ctx context.Context, groupIDs []int64) ([]GroupReadDate, error)
 }

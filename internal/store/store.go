@@ -36,4 +36,8 @@ type Repos interface {
 	Messages() MessageRepo
 	Conversations() ConversationRepo
 	Versions() VersionRepo
+	GroupTypes() GroupTypeRepo
+	Groups() GroupRepo
+	GroupMembers() GroupMemberRepo
+	GroupVersions() GroupVersionRepo
 }

@@ -11,6 +11,8 @@ const (
 	VersionRelationshipGroups     VersionKind = "relationship_groups"
 	VersionSentFriendRequests     VersionKind = "sent_friend_requests"
 	VersionReceivedFriendRequests VersionKind = "received_friend_requests"
+	// VersionJoinedGroups changes when the user joins or leaves a group.
+	VersionJoinedGroups VersionKind = "joined_groups"
 )
 
 // VersionRepo keeps, per user and kind, when that collection last changed.

@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"hermod/internal/domain/group"
 	"hermod/internal/domain/message"
 	"hermod/internal/domain/presence"
 	"hermod/internal/domain/relation"
@@ -33,6 +34,8 @@ type env struct {
 	t       testing.TB
 	srv     *turms.Server
 	users   *user.Service
+	groups  *group.Service
+	store   *sqlite.Store
 	metrics *metrics.Metrics
 	tcp     string
 	wsURL   string
@@ -45,11 +48,12 @@ type envOptions struct {
 	relation relation.Options
 	presence presence.Options
 	users    user.Options
+	groups   group.Options
 }
 
 func newEnv(t testing.TB, tweak ...func(*envOptions)) *env {
 	t.Helper()
-	o := envOptions{turms: turms.DefaultOptions(), messages: message.DefaultOptions(), relation: relation.DefaultOptions(), users: user.DefaultOptions()}
+	o := envOptions{turms: turms.DefaultOptions(), messages: message.DefaultOptions(), relation: relation.DefaultOptions(), users: user.DefaultOptions(), groups: group.DefaultOptions()}
 	o.turms.TCPAddr, o.turms.WSAddr = "127.0.0.1:0", "127.0.0.1:0"
 	for _, f := range tweak {
 		f(&o)
@@ -64,16 +68,21 @@ func newEnv(t testing.TB, tweak ...func(*envOptions)) *env {
 	rels := relation.New(st, rt, ids, o.relation)
 	msgs := message.New(st, rt, ids, rels, o.messages)
 	pres := presence.New(st, rt, rt, o.presence)
+	groups, err := group.New(context.Background(), st, rt, ids, rt, o.groups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs.UseGroups(groups)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("HERMOD_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	m := metrics.New()
-	srv := turms.New(o.turms, turms.Services{Users: users, Relations: rels, Messages: msgs, Presence: pres, Router: rt, Metrics: m}, log)
+	srv := turms.New(o.turms, turms.Services{Users: users, Relations: rels, Messages: msgs, Groups: groups, Presence: pres, Router: rt, Metrics: m}, log)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, srv: srv, users: users, metrics: m, tcp: srv.TCPAddr().String(), wsURL: "ws://" + srv.WSAddr().String()}
+	e := &env{t: t, srv: srv, users: users, groups: groups, store: st, metrics: m, tcp: srv.TCPAddr().String(), wsURL: "ws://" + srv.WSAddr().String()}
 	t.Cleanup(func() {
 		e.stop()
 		st.Close()

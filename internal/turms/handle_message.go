@@ -110,7 +110,20 @@ func updateConversation(s *session, ctx context.Context, req *pb.TurmsRequest) (
 func queryConversations(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
 	r := req.GetQueryConversationsRequest()
 	if len(r.GetUserIds()) == 0 && len(r.GetGroupIds()) > 0 {
-		return nil, domain.Refuse(status.NoContent) // no groups yet
+		gcs, err := s.srv.svc.Messages.GroupConversations(ctx, s.userID, r.GetGroupIds())
+		if err != nil {
+			return nil, err
+		}
+		out := &pb.Conversations{}
+		for _, c := range gcs {
+			n := len(out.GroupConversations)
+			if n == 0 || out.GroupConversations[n-1].GroupId != c.GroupID {
+				out.GroupConversations = append(out.GroupConversations, &pb.GroupConversation{GroupId: c.GroupID, MemberIdToReadDate: map[int64]int64{}})
+				n++
+			}
+			out.GroupConversations[n-1].MemberIdToReadDate[c.MemberID] = c.ReadDate
+		}
+		return &pb.TurmsNotification_Data{Kind: &pb.TurmsNotification_Data_Conversations{Conversations: out}}, nil
 	}
 	cs, err := s.srv.svc.Messages.Conversations(ctx, s.userID, r.GetUserIds())
 	if err != nil {

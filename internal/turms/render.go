@@ -111,5 +111,5 @@ func requestFor(payload any) *pb.TurmsRequest {
 			UserId: p.RelatedID,
 		}}}
 	}
-	return nil
+	return groupRequestFor(payload)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 	"google.golang.org/protobuf/proto"
 
+	"hermod/internal/domain/group"
 	"hermod/internal/domain/message"
 	"hermod/internal/domain/presence"
 	"hermod/internal/domain/relation"
@@ -69,6 +70,7 @@ type Services struct {
 	Users     *user.Service
 	Relations *relation.Service
 	Messages  *message.Service
+	Groups    *group.Service
 	Presence  *presence.Service
 	Router    *router.Router
 	Metrics   *metrics.Metrics

@@ -456,7 +456,6 @@ func TestUnimplementedKindsAnswer(t *testing.T) {
 	for req, want := range map[*pb.TurmsRequest]int32{
 		{Kind: &pb.TurmsRequest_CreateMeetingRequest{CreateMeetingRequest: &pb.CreateMeetingRequest{}}}:                               8000,
 		{Kind: &pb.TurmsRequest_QueryResourceUploadInfoRequest{QueryResourceUploadInfoRequest: &pb.QueryResourceUploadInfoRequest{}}}: 6000,
-		{Kind: &pb.TurmsRequest_CreateGroupRequest{CreateGroupRequest: &pb.CreateGroupRequest{Name: "g"}}}:                            1201,
 	} {
 		if got := send(t, c, req).GetCode(); got != want {
 			t.Errorf("%v: code %d, want %d", req, got, want)

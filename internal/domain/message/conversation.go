@@ -16,7 +16,7 @@ func (s *Service) Typing(ctx context.Context, r domain.Requester, toID int64, is
 		return domain.Refuse(status.UpdatingTypingStatusIsDisabled)
 	}
 	if isGroup {
-		return domain.Refuse(status.NotGroupMemberToSendTypingStatus) // no groups yet
+		return s.typingInGroup(ctx, r, toID, origin)
 	}
 	if err := s.checkMaySend(ctx, r.UserID, toID); err != nil {
 		if domain.CodeOf(err) == status.ServerInternalError {
@@ -39,7 +39,7 @@ func (s *Service) MarkRead(ctx context.Context, r domain.Requester, targetID int
 		return domain.Refuse(status.UpdatingReadDateIsDisabled)
 	}
 	if isGroup {
-		return domain.Refuse(status.UpdatingReadDateOfNonexistentGroupConversation) // no groups yet
+		return s.markGroupRead(ctx, r, targetID, origin)
 	}
 	if targetID == 0 {
 		return domain.Errorf(status.IllegalArgument, "a conversation needs a user or a group")

@@ -41,6 +41,9 @@ type Options struct {
 	// AllowReadDate lets users set read dates; NotifyContactOfReadDate
 	// tells the peer as well as the user's other sessions.
 	AllowReadDate, NotifyContactOfReadDate bool
+	// NotifyGroupMembersOfReadDate tells a group's members when one of
+	// them reads it (Turms: notification.group-conversation-read-date-updated.notify-other-group-members).
+	NotifyGroupMembersOfReadDate bool
 }
 
 // DefaultOptions returns Turms's defaults.
@@ -74,6 +77,8 @@ type Service struct {
 	ids  *idgen.Generator
 	rel  *relation.Service
 	opts Options
+	// groups answers group questions; nil until UseGroups.
+	groups Groups
 }
 
 // New returns the message service.
@@ -94,26 +99,32 @@ type Draft struct {
 	Extensions []byte
 }
 
-// Send stores a private message and relays it to the recipient's sessions
-// and the sender's other sessions. When Send returns, the message is
+// Send stores a private or group message and relays it to the recipient's
+// (or the group members') sessions and the sender's other sessions. When Send returns, the message is
 // durable. origin(m) builds the protocol form to relay, given the stored
 // message (with its id and delivery date).
 func (s *Service) Send(ctx context.Context, r domain.Requester, d Draft, origin func(*store.Message) any) (*store.Message, error) {
-	if d.GroupID != 0 {
-		return nil, domain.Errorf(status.ServerUnavailable, "group messages are not available yet")
-	}
-	if d.RecipientID == 0 {
+	if d.RecipientID == 0 && d.GroupID == 0 {
 		return nil, domain.Errorf(status.IllegalArgument, "a message needs a recipient or a group")
 	}
 	if d.ForwardID != 0 {
 		src, err := s.st.Messages().Get(ctx, d.ForwardID)
-		if err != nil || (src.SenderID != r.UserID && src.RecipientID != r.UserID) || src.IsGroup() {
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		ok := src != nil && (src.SenderID == r.UserID || (!src.IsGroup() && src.RecipientID == r.UserID))
+		if src != nil && !ok && src.IsGroup() {
+			if ok, err = s.isGroupMember(ctx, src.GroupID, r.UserID); err != nil {
 				return nil, err
 			}
+		}
+		if !ok {
 			return nil, domain.Refuse(status.NotMessageRecipientOrSenderToForwardMessage)
 		}
 		d.Text, d.Records = src.Text, src.Records
+	}
+	if d.GroupID != 0 {
+		return s.sendToGroup(ctx, r, d, origin)
 	}
 	if err := s.validContent(d.Text, d.Records); err != nil {
 		return nil, err
@@ -149,6 +160,9 @@ func (s *Service) store(ctx context.Context, m *store.Message) error {
 	return s.st.InTx(ctx, func(tx store.Repos) error {
 		if err := tx.Messages().Insert(ctx, m); err != nil {
 			return err
+		}
+		if m.IsGroup() {
+			return tx.Conversations().UpsertGroupReadDate(ctx, m.GroupID, m.SenderID, m.DeliveryDate)
 		}
 		return tx.Conversations().UpsertPrivateReadDate(ctx, m.SenderID, m.RecipientID, m.DeliveryDate)
 	})
@@ -221,6 +235,25 @@ func (s *Service) Update(ctx context.Context, r domain.Requester, id int64, ch C
 	upd := store.MessageUpdate{}
 	recall := ch.RecallDate != nil
 	edit := ch.Text != nil || len(ch.Records) > 0
+	to := []int64{r.UserID}
+	if m != nil && m.SenderID == r.UserID && (recall || edit) {
+		if m.IsGroup() {
+			notFound := status.UpdateMessageOfNonexistentGroup
+			if recall {
+				notFound = status.RecallMessageOfNonexistentGroup
+			}
+			aud, err := s.groupAudience(ctx, m.GroupID, r.UserID, notFound)
+			if err != nil {
+				return err
+			}
+			if edit && !aud.Type.MessageEditable {
+				return domain.Refuse(status.UpdatingGroupMessageBySenderIsDisabled)
+			}
+			to = withSender(aud.MemberIDs, r.UserID)
+		} else {
+			to = []int64{m.RecipientID, r.UserID}
+		}
+	}
 	if recall {
 		switch {
 		case !s.opts.AllowRecall:
@@ -270,19 +303,19 @@ func (s *Service) Update(ctx context.Context, r domain.Requester, id int64, ch C
 	if recall {
 		m.RecallDate = now
 	}
-	s.pub.Publish(ctx, []int64{m.RecipientID, r.UserID}, &event.Event{
+	s.pub.Publish(ctx, to, &event.Event{
 		RequesterID: r.UserID, RequesterSession: r.SessionID,
 		Payload: &event.MessageUpdated{Message: *m, Edited: edit, Recalled: recall}, Origin: origin,
 	})
 	if recall {
-		return s.announceRecall(ctx, r, m)
+		return s.announceRecall(ctx, r, m, to)
 	}
 	return nil
 }
 
 // announceRecall stores and delivers the system message that tells the
 // conversation m was recalled.
-func (s *Service) announceRecall(ctx context.Context, r domain.Requester, m *store.Message) error {
+func (s *Service) announceRecall(ctx context.Context, r domain.Requester, m *store.Message, to []int64) error {
 	idb := binary.BigEndian.AppendUint64(nil, uint64(m.ID))
 	sys := &store.Message{
 		ID: s.ids.Next(), SenderID: r.UserID, RecipientID: m.RecipientID, GroupID: m.GroupID,
@@ -291,7 +324,7 @@ func (s *Service) announceRecall(ctx context.Context, r domain.Requester, m *sto
 	if err := s.st.Messages().Insert(ctx, sys); err != nil {
 		return err
 	}
-	s.pub.Publish(ctx, []int64{sys.RecipientID, r.UserID}, &event.Event{
+	s.pub.Publish(ctx, to, &event.Event{
 		RequesterID: r.UserID, RequesterSession: r.SessionID, Payload: &event.MessageCreated{Message: *sys},
 	})
 	return nil

@@ -41,7 +41,7 @@ func (s *Service) Query(ctx context.Context, userID int64, q Query) ([]store.Mes
 		return nil, domain.Errorf(status.InvalidRequest, `"areGroupMessages" must be either true or false`)
 	}
 	if *q.Group {
-		return nil, domain.Refuse(status.NoContent) // no groups yet, so no group messages
+		return s.queryGroups(ctx, userID, q)
 	}
 	sq := store.MessageQuery{
 		IDs: q.IDs, Group: false, System: q.System, SenderIDs: q.FromIDs,
@@ -69,19 +69,27 @@ func (s *Service) QueryWithTotal(ctx context.Context, userID int64, q Query) ([]
 	var out []WithTotal
 	index := map[int64]int{}
 	for _, m := range msgs {
-		i, ok := index[m.SenderID]
+		from := m.SenderID
+		if m.IsGroup() {
+			from = m.GroupID
+		}
+		i, ok := index[from]
 		if !ok {
 			i = len(out)
-			index[m.SenderID] = i
-			out = append(out, WithTotal{FromID: m.SenderID})
+			index[from] = i
+			out = append(out, WithTotal{FromID: from, IsGroup: m.IsGroup()})
 		}
 		out[i].Messages = append(out[i].Messages, m)
 	}
 	for i := range out {
-		n, err := s.st.Messages().Count(ctx, store.MessageQuery{
+		cq := store.MessageQuery{
 			SenderIDs: []int64{out[i].FromID}, TargetIDs: []int64{userID},
 			DeliveredFrom: q.DeliveredFrom, DeliveredTo: q.DeliveredTo,
-		})
+		}
+		if out[i].IsGroup {
+			cq.Group, cq.SenderIDs, cq.TargetIDs = true, nil, []int64{out[i].FromID}
+		}
+		n, err := s.st.Messages().Count(ctx, cq)
 		if err != nil {
 			return nil, err
 		}
@@ -99,4 +107,46 @@ func (s *Service) limit(q Query) int {
 		return def
 	}
 	return min(int(*q.MaxCount), max)
+}
+
+// queryGroups returns messages of the requester's groups: those among
+// q.FromIDs, which must all be groups they are a member of, or all of
+// their groups.
+func (s *Service) queryGroups(ctx context.Context, userID int64, q Query) ([]store.Message, error) {
+	groupIDs := q.FromIDs
+	if len(groupIDs) == 0 {
+		if s.groups == nil {
+			return nil, domain.Refuse(status.NoContent)
+		}
+		ids, err := s.groups.JoinedIDs(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		groupIDs = ids
+	} else {
+		for _, id := range groupIDs {
+			ok, err := s.isGroupMember(ctx, id, userID)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return nil, domain.Errorf(status.NotGroupMemberToQueryGroupMessages, "not a member of group %d", id)
+			}
+		}
+	}
+	if len(groupIDs) == 0 {
+		return nil, domain.Refuse(status.NoContent)
+	}
+	msgs, err := s.st.Messages().Query(ctx, store.MessageQuery{
+		IDs: q.IDs, Group: true, System: q.System, TargetIDs: groupIDs,
+		DeliveredFrom: q.DeliveredFrom, DeliveredTo: q.DeliveredTo,
+		Descending: q.Descending, Limit: s.limit(q),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(msgs) == 0 {
+		return nil, domain.Refuse(status.NoContent)
+	}
+	return msgs, nil
 }

@@ -36,3 +36,20 @@ func (x conversations) ListPrivate(ctx context.Context, ownerID int64, targetIDs
 	}
 	return out, rows.Err()
 }
+
+func (x conversations) UpsertGroupReadDate(ctx context.Context, groupID, memberID, readDate int64) error {
+	_, err := x.w.ExecContext(ctx, `INSERT INTO group_conversations (group_id, member_id, read_date) VALUES (?, ?, ?)
+		ON CONFLICT (group_id, member_id) DO UPDATE SET read_date = excluded.read_date`, groupID, memberID, readDate)
+	return err
+}
+
+func (x conversations) ListGroup(ctx context.Context, groupIDs []int64) ([]store.GroupReadDate, error) {
+	if len(groupIDs) == 0 {
+		return nil, nil
+	}
+	return queryAll(ctx, x.r, func(s scanner) (*store.GroupReadDate, error) {
+		var c store.GroupReadDate
+		return &c, s.Scan(&c.GroupID, &c.MemberID, &c.ReadDate)
+	}, `SELECT group_id, member_id, read_date FROM group_conversations WHERE group_id IN (`+inList(len(groupIDs))+`) ORDER BY group_id, member_id`,
+		int64Args(groupIDs)...)
+}

@@ -166,6 +166,10 @@ func (x repos) FriendRequests() store.FriendRequestRepo { return friendRequests(
 func (x repos) Messages() store.MessageRepo             { return messages(x) }
 func (x repos) Conversations() store.ConversationRepo   { return conversations(x) }
 func (x repos) Versions() store.VersionRepo             { return versions(x) }
+func (x repos) GroupTypes() store.GroupTypeRepo         { return groupTypes(x) }
+func (x repos) Groups() store.GroupRepo                 { return groups(x) }
+func (x repos) GroupMembers() store.GroupMemberRepo     { return groupMembers(x) }
+func (x repos) GroupVersions() store.GroupVersionRepo   { return groupVersions(x) }
 
 // mapErr turns SQLite's constraint errors into store.ErrConflict and
 // sql.ErrNoRows into store.ErrNotFound.

@@ -31,6 +31,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Conversations", testConversations},
 		{"Versions", testVersions},
 		{"Transactions", testTransactions},
+		{"Groups", testGroups},
+		{"GroupMembers", testGroupMembers},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := open(t)

@@ -1,0 +1,32 @@
+package event
+
+import "hermod/internal/store"
+
+// Group events. They carry the changed records, not protocol requests, so
+// that every protocol (Turms relays, XMPP MUC presence and affiliations)
+// can render them.
+
+// GroupCreated: a user created a group (told to their other sessions).
+type GroupCreated struct{ Group store.Group }
+
+// GroupUpdated: a group's information, owner, type or mute changed.
+type GroupUpdated struct{ Group store.Group }
+
+// GroupDeleted: a group was deleted; its members are no longer members.
+type GroupDeleted struct{ GroupID int64 }
+
+// GroupMembersAdded: users joined a group (added, invited, accepted or by
+// answering its questions).
+type GroupMembersAdded struct {
+	GroupID int64
+	Members []store.GroupMember
+}
+
+// GroupMembersRemoved: users left a group (removed, or quit).
+type GroupMembersRemoved struct {
+	GroupID int64
+	UserIDs []int64
+}
+
+// GroupMemberUpdated: a member's name, role, mute or note changed.
+type GroupMemberUpdated struct{ Member store.GroupMember }
