@@ -29,11 +29,11 @@ const domain = "example.test"
 
 // env is a whole hermod node on loopback ports, as `hermod serve` runs it.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	srv *server.Server
 }
 
-func newEnv(t *testing.T, mut ...func(*config.Config)) *env {
+func newEnv(t testing.TB, mut ...func(*config.Config)) *env {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir, cfg.Domain = t.TempDir(), domain
@@ -155,7 +155,7 @@ func (e *env) befriend(a, b int64) {
 	d.Close()
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

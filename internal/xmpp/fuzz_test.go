@@ -1,0 +1,73 @@
+package xmpp_test
+
+import (
+	"strings"
+	"testing"
+
+	"hermod/internal/config"
+	"hermod/internal/xmpp/xmlstream"
+	"hermod/internal/xmpp/xmpptest"
+)
+
+// FuzzSession sends arbitrary bytes on an authenticated stream of a real
+// server. The server must not crash, and must keep serving: another
+// session's ping is answered, and so is the fuzzed session's when the
+// input was complete elements.
+func FuzzSession(f *testing.F) {
+	for _, s := range []string{
+		`<message to='1002@example.test' type='chat'><body>hi</body></message>`,
+		`<presence to='1002@example.test' type='subscribe'/>`,
+		`<iq type='set' id='r'><query xmlns='jabber:iq:roster'><item jid='1002@example.test' name='B'><group>G</group></item></query></iq>`,
+		`<iq type='set' id='b'><block xmlns='urn:xmpp:blocking'><item jid='@@'/></block></iq>`,
+		`<iq type='get' id='v' to='1002@example.test'><vCard xmlns='vcard-temp'/></iq>`,
+		`<presence><show>dnd</show><priority>-200</priority></presence>`,
+		`<message to='1001@example.test/x'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`,
+		`<iq type='result' id='x' to='1002@example.test/none'/>`,
+		`<presence type='unavailable'/><presence/>`,
+		`<iq type='set' id='q'><query xmlns='jabber:iq:register'><remove/></query></iq>`,
+		`<a:b xmlns:a='x'/>`, `<![CDATA[x]]>`, `<message><body>&#0;</body></message>`,
+	} {
+		f.Add(s)
+	}
+	e := newEnv(f, func(c *config.Config) {
+		c.XMPP.RequireTLS = false
+		c.XMPP.LoginFailuresPerMinute = 0
+	})
+	e.user(1001, "Alice", "")
+	e.user(1002, "Bob", "")
+	health, err := xmpptest.DialTCP(e.addr("tcp"), domain, false)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(health.Close)
+	if err := health.Login("1002", pw(1002), "health"); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		c, err := xmpptest.DialTCP(e.addr("tcp"), domain, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.Auth("SCRAM-SHA-1", "1001", pw(1001)); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Bind("fuzz"); err != nil {
+			t.Fatal(err)
+		}
+		c.SendString(in)
+		if r, err := health.IQ("get", domain, xmlstream.New("urn:xmpp:ping", "ping")); err != nil || r.Attr("type") != "result" {
+			t.Fatalf("after %q the server does not answer: %v %v", in, r, err)
+		}
+		if _, err := xmlstream.Parse([]byte("<x>"+in+"</x>"), xmlstream.DefaultLimits); err != nil {
+			return // incomplete or bad XML: the stream waits for more or has ended
+		}
+		c.SendString(`<iq type='get' id='zz-ping' to='` + domain + `'><ping xmlns='urn:xmpp:ping'/></iq>`)
+		_, err = c.Expect(func(el *xmlstream.Element) bool {
+			return (el.Local == "iq" && el.Attr("id") == "zz-ping") || el.Is(xmlstream.NSStream, "error")
+		})
+		if err != nil && !strings.Contains(err.Error(), "stream ended") {
+			t.Fatalf("after %q: %v", in, err)
+		}
+	})
+}
