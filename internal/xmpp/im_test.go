@@ -356,3 +356,36 @@ func TestMessageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestRosterGroupRenameFromTurms(t *testing.T) {
+	e := newEnv(t)
+	e.user(1001, "Alice", "")
+	e.user(1002, "Bob", "")
+	e.befriend(1001, 1002)
+	a := e.online(1001, "r")
+	rosterItems(t, a, "")
+	must(t, a.SendString(`<iq type='set' id='g1'><query xmlns='jabber:iq:roster'><item jid='1002@`+domain+`'><group>Work</group></item></query></iq>`))
+	expect(t, a, xmpptest.Is("iq", "id", "g1", "type", "result"))
+	ta := e.turms(1001)
+	n, err := ta.Send(&pb.TurmsRequest{Kind: &pb.TurmsRequest_QueryRelationshipGroupsRequest{QueryRelationshipGroupsRequest: &pb.QueryRelationshipGroupsRequest{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx int32 = -1
+	for _, g := range n.GetData().GetUserRelationshipGroupsWithVersion().GetUserRelationshipGroups() {
+		if g.GetName() == "Work" {
+			idx = g.GetIndex()
+		}
+	}
+	if idx < 1 {
+		t.Fatalf("the roster group is not a relationship group: %v", n)
+	}
+	if _, err := ta.Send(&pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateRelationshipGroupRequest{UpdateRelationshipGroupRequest: &pb.UpdateRelationshipGroupRequest{
+		GroupIndex: idx, NewName: "Office"}}}); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, a, func(el *xmlstream.Element) bool {
+		it := el.Child(nsRoster, "query").Child(nsRoster, "item")
+		return isPush(jidOf(1002))(el) && it.ChildText(nsRoster, "group") == "Office"
+	})
+}

@@ -104,7 +104,20 @@ func (s *session) renderDeferred(ev *event.Event) [][]byte {
 		}
 		return out
 	case *event.RelationshipGroupsChanged:
-		return nil // groups show in the pushes of the items that move
+		// A group was renamed or deleted: the items that were in it changed,
+		// and which they were is gone, so every item is pushed.
+		if p.OwnerID != s.userID || !s.roster.Load() {
+			return nil
+		}
+		items, ver, err := s.rosterItems()
+		if err != nil {
+			return nil
+		}
+		out := make([][]byte, 0, len(items))
+		for _, it := range items {
+			out = append(out, s.srv.pushBytes(it, ver, s.t.parentNS()))
+		}
+		return out
 	}
 	return nil
 }

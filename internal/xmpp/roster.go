@@ -311,7 +311,12 @@ func (s *session) rosterPush(userID int64) []byte {
 			it = x
 		}
 	}
+	return s.srv.pushBytes(it, ver, s.t.parentNS())
+}
+
+// pushBytes renders a roster push of one item.
+func (s *Server) pushBytes(it rosterItem, ver, parentNS string) []byte {
 	push := xmlstream.New(xmlstream.NSClient, "iq", "type", "set", "id", "push"+randomID()[:8]).
-		Add(xmlstream.New(nsRoster, "query", "ver", ver).Add(s.srv.itemElement(it)))
-	return xmlstream.Append(nil, push, s.t.parentNS())
+		Add(xmlstream.New(nsRoster, "query", "ver", ver).Add(s.itemElement(it)))
+	return xmlstream.Append(nil, push, parentNS)
 }
