@@ -126,9 +126,13 @@ type PresenceConfig struct {
 // GroupsConfig are group rules. Group types (size limits, who may invite,
 // how users join) are records, managed through the admin API.
 type GroupsConfig struct {
-	ActivateWhenCreated         bool `koanf:"activate_when_created" help:"new groups are active"`
-	AllowOwnerChangeType        bool `koanf:"allow_owner_change_type" help:"let group owners move their group to another group type"`
-	NotifyMembersOfMemberUpdate bool `koanf:"notify_members_of_member_update" help:"relay member changes (name, role, mute) to the whole group"`
+	ActivateWhenCreated         bool          `koanf:"activate_when_created" help:"new groups are active"`
+	AllowOwnerChangeType        bool          `koanf:"allow_owner_change_type" help:"let group owners move their group to another group type"`
+	NotifyMembersOfMemberUpdate bool          `koanf:"notify_members_of_member_update" help:"relay member changes (name, role, mute) to the whole group"`
+	InvitationTTL               time.Duration `koanf:"invitation_ttl" help:"how long a group invitation stays pending"`
+	JoinRequestTTL              time.Duration `koanf:"join_request_ttl" help:"how long a group join request stays pending"`
+	AllowRecallInvitation       bool          `koanf:"allow_recall_invitation" help:"let inviters, owners and managers recall pending group invitations"`
+	AllowRecallJoinRequest      bool          `koanf:"allow_recall_join_request" help:"let users recall their pending group join requests"`
 }
 
 // Default returns the built-in defaults (Turms's, where Turms has one).
@@ -158,7 +162,7 @@ func Default() Config {
 			AllowEdit: true, RecallWindow: 5 * time.Minute, AllowTyping: true, AllowReadDate: true,
 			UpdateReadDateAfterSend: true,
 		},
-		Groups: GroupsConfig{ActivateWhenCreated: true},
+		Groups: GroupsConfig{ActivateWhenCreated: true, InvitationTTL: 30 * 24 * time.Hour, JoinRequestTTL: 30 * 24 * time.Hour},
 	}
 }
 

@@ -94,6 +94,10 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	gro.ActivateGroupWhenCreated = cfg.Groups.ActivateWhenCreated
 	gro.AllowOwnerChangeGroupType = cfg.Groups.AllowOwnerChangeType
 	gro.NotifyMembersOfMemberUpdate = cfg.Groups.NotifyMembersOfMemberUpdate
+	gro.Enrollment.InvitationTTLMillis = cfg.Groups.InvitationTTL.Milliseconds()
+	gro.Enrollment.JoinRequestTTLMillis = cfg.Groups.JoinRequestTTL.Milliseconds()
+	gro.Enrollment.AllowRecallInvitation = cfg.Groups.AllowRecallInvitation
+	gro.Enrollment.AllowRecallJoinRequest = cfg.Groups.AllowRecallJoinRequest
 	groups, err := group.New(context.Background(), st, s.router, ids, s.router, gro)
 	if err != nil {
 		st.Close()

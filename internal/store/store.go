@@ -40,4 +40,8 @@ type Repos interface {
 	Groups() GroupRepo
 	GroupMembers() GroupMemberRepo
 	GroupVersions() GroupVersionRepo
+	GroupBlocklist() GroupBlocklistRepo
+	GroupInvitations() GroupInvitationRepo
+	GroupJoinRequests() GroupJoinRequestRepo
+	GroupQuestions() GroupQuestionRepo
 }

@@ -29,10 +29,13 @@ func (s *Service) AddMembers(ctx context.Context, r domain.Requester, groupID in
 	if !st.group.Active {
 		return domain.Refuse(status.AddUserToInactiveGroup)
 	}
+	role, member := st.role(r.UserID)
+	if len(nm.UserIDs) == 1 && nm.UserIDs[0] == r.UserID && !member {
+		return s.selfJoin(ctx, r, st, origin)
+	}
 	if requiresApproval(st.typ.InvitationStrategy) {
 		return domain.Refuse(status.AddUserToGroupRequiringUsersApproval)
 	}
-	role, member := st.role(r.UserID)
 	if ok, code := mayInvite(st.typ.InvitationStrategy, role, member, true); !ok {
 		return domain.Refuse(code)
 	}

@@ -160,16 +160,20 @@ type querier interface {
 // inside a transaction).
 type repos struct{ r, w querier }
 
-func (x repos) Users() store.UserRepo                   { return users(x) }
-func (x repos) Relationships() store.RelationshipRepo   { return relationships(x) }
-func (x repos) FriendRequests() store.FriendRequestRepo { return friendRequests(x) }
-func (x repos) Messages() store.MessageRepo             { return messages(x) }
-func (x repos) Conversations() store.ConversationRepo   { return conversations(x) }
-func (x repos) Versions() store.VersionRepo             { return versions(x) }
-func (x repos) GroupTypes() store.GroupTypeRepo         { return groupTypes(x) }
-func (x repos) Groups() store.GroupRepo                 { return groups(x) }
-func (x repos) GroupMembers() store.GroupMemberRepo     { return groupMembers(x) }
-func (x repos) GroupVersions() store.GroupVersionRepo   { return groupVersions(x) }
+func (x repos) Users() store.UserRepo                         { return users(x) }
+func (x repos) Relationships() store.RelationshipRepo         { return relationships(x) }
+func (x repos) FriendRequests() store.FriendRequestRepo       { return friendRequests(x) }
+func (x repos) Messages() store.MessageRepo                   { return messages(x) }
+func (x repos) Conversations() store.ConversationRepo         { return conversations(x) }
+func (x repos) Versions() store.VersionRepo                   { return versions(x) }
+func (x repos) GroupTypes() store.GroupTypeRepo               { return groupTypes(x) }
+func (x repos) Groups() store.GroupRepo                       { return groups(x) }
+func (x repos) GroupMembers() store.GroupMemberRepo           { return groupMembers(x) }
+func (x repos) GroupVersions() store.GroupVersionRepo         { return groupVersions(x) }
+func (x repos) GroupBlocklist() store.GroupBlocklistRepo      { return groupBlocklist(x) }
+func (x repos) GroupInvitations() store.GroupInvitationRepo   { return groupInvitations(x) }
+func (x repos) GroupJoinRequests() store.GroupJoinRequestRepo { return groupJoinRequests(x) }
+func (x repos) GroupQuestions() store.GroupQuestionRepo       { return groupQuestions(x) }
 
 // mapErr turns SQLite's constraint errors into store.ErrConflict and
 // sql.ErrNoRows into store.ErrNotFound.

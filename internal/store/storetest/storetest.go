@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Transactions", testTransactions},
 		{"Groups", testGroups},
 		{"GroupMembers", testGroupMembers},
+		{"GroupEnrollment", testGroupEnrollment},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := open(t)
