@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"hermod/internal/config"
 	"hermod/internal/xmpp/xmlstream"
@@ -251,5 +252,15 @@ func TestResourceLimit(t *testing.T) {
 	// Taking over an existing resource is still allowed.
 	if err := e.dial().Login("1001", pw(1001), "two"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestIdleStreamTimesOut(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.XMPP.IdleTimeout = 300 * time.Millisecond })
+	e.user(1001, "Alice", "")
+	c := e.login(1001, "r")
+	el, err := c.Closed()
+	if err != nil || el.Child(nsStreams, "connection-timeout") == nil {
+		t.Fatalf("idle stream: %v %v", el, err)
 	}
 }

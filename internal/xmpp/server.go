@@ -112,7 +112,7 @@ type Server struct {
 // New returns an adapter; Start opens its listeners.
 func New(opts Options, svc Services, log *slog.Logger) *Server {
 	s := &Server{
-		opts: opts, svc: svc, log: log,
+		opts: opts, svc: svc, log: log.With("component", "xmpp"),
 		throttle: throttle.NewFailures(opts.LoginFailuresPerMinute),
 		secret:   make([]byte, 32),
 		sessions: make(map[*session]struct{}),

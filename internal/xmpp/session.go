@@ -275,10 +275,13 @@ func (s *session) readLoop() {
 		el, err := s.t.next()
 		if err != nil {
 			var se *xmlstream.StreamError
+			var ne net.Error
 			switch {
 			case errors.As(err, &se):
 				s.logger().Debug("stream error", "err", err)
 				s.closeWith(se)
+			case errors.As(err, &ne) && ne.Timeout():
+				s.closeWith(&xmlstream.StreamError{Condition: "connection-timeout", Text: "nothing received for too long"})
 			default:
 				s.logger().Debug("stream ended", "err", err)
 				s.closeWith(nil) // the client closed the stream or went away
