@@ -25,6 +25,7 @@ type Config struct {
 	Messages  MessagesConfig  `koanf:"messages"`
 	Presence  PresenceConfig  `koanf:"presence"`
 	Groups    GroupsConfig    `koanf:"groups"`
+	Location  LocationConfig  `koanf:"location"`
 }
 
 // LogConfig sets up structured logging.
@@ -135,6 +136,14 @@ type GroupsConfig struct {
 	AllowRecallJoinRequest      bool          `koanf:"allow_recall_join_request" help:"let users recall their pending group join requests"`
 }
 
+// LocationConfig are the rules of user locations and nearby-user queries.
+type LocationConfig struct {
+	Enabled           bool          `koanf:"enabled" help:"accept user locations and answer nearby-user queries"`
+	MaxNearbyUsers    int           `koanf:"max_nearby_users" help:"most users a nearby-user query returns"`
+	MaxDistanceMeters int           `koanf:"max_distance_meters" help:"largest radius of a nearby-user query, in meters"`
+	TTL               time.Duration `koanf:"ttl" help:"forget a user's location not renewed for this long"`
+}
+
 // Default returns the built-in defaults (Turms's, where Turms has one).
 func Default() Config {
 	return Config{
@@ -162,7 +171,8 @@ func Default() Config {
 			AllowEdit: true, RecallWindow: 5 * time.Minute, AllowTyping: true, AllowReadDate: true,
 			UpdateReadDateAfterSend: true,
 		},
-		Groups: GroupsConfig{ActivateWhenCreated: true, InvitationTTL: 30 * 24 * time.Hour, JoinRequestTTL: 30 * 24 * time.Hour},
+		Location: LocationConfig{Enabled: true, MaxNearbyUsers: 100, MaxDistanceMeters: 10_000, TTL: time.Hour},
+		Groups:   GroupsConfig{ActivateWhenCreated: true, InvitationTTL: 30 * 24 * time.Hour, JoinRequestTTL: 30 * 24 * time.Hour},
 	}
 }
 

@@ -17,8 +17,10 @@ import (
 	"hermod/internal/config"
 	"hermod/internal/domain/group"
 	"hermod/internal/domain/message"
+	"hermod/internal/domain/nearby"
 	"hermod/internal/domain/presence"
 	"hermod/internal/domain/relation"
+	"hermod/internal/domain/setting"
 	"hermod/internal/domain/user"
 	"hermod/internal/idgen"
 	"hermod/internal/metrics"
@@ -104,6 +106,12 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("starting the group service: %w", err)
 	}
 	msgs.UseGroups(groups)
+	settings := setting.New(st, s.router, rels, groups, setting.DefaultOptions())
+	lo := nearby.DefaultOptions()
+	lo.Enabled, lo.MaxCount, lo.MaxDistanceMeters = cfg.Location.Enabled, cfg.Location.MaxNearbyUsers, cfg.Location.MaxDistanceMeters
+	lo.DefaultMaxCount, lo.DefaultMaxDistanceMeters = min(lo.DefaultMaxCount, lo.MaxCount), min(lo.DefaultMaxDistanceMeters, lo.MaxDistanceMeters)
+	lo.TTLMillis = cfg.Location.TTL.Milliseconds()
+	locations := nearby.New(s.router, lo)
 
 	pres := presence.New(st, s.router, s.router, presence.Options{NotifyRelatedUsers: cfg.Presence.NotifyRelatedUsers})
 
@@ -117,7 +125,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		MaxSessionsPerUser: tc.MaxSessionsPerUser, SendQueue: tc.SendQueue,
 	}
 	s.turms = turms.New(to, turms.Services{
-		Users: s.users, Relations: rels, Messages: msgs, Groups: groups, Presence: pres, Router: s.router, Metrics: s.metrics,
+		Users: s.users, Relations: rels, Messages: msgs, Groups: groups, Settings: settings, Nearby: locations, Presence: pres, Router: s.router, Metrics: s.metrics,
 	}, log)
 
 	xc := cfg.XMPP

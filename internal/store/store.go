@@ -44,4 +44,6 @@ type Repos interface {
 	GroupInvitations() GroupInvitationRepo
 	GroupJoinRequests() GroupJoinRequestRepo
 	GroupQuestions() GroupQuestionRepo
+	Settings() SettingRepo
+	Reactions() ReactionRepo
 }

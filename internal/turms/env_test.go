@@ -13,8 +13,10 @@ import (
 
 	"hermod/internal/domain/group"
 	"hermod/internal/domain/message"
+	"hermod/internal/domain/nearby"
 	"hermod/internal/domain/presence"
 	"hermod/internal/domain/relation"
+	"hermod/internal/domain/setting"
 	"hermod/internal/domain/user"
 	"hermod/internal/idgen"
 	"hermod/internal/metrics"
@@ -49,11 +51,12 @@ type envOptions struct {
 	presence presence.Options
 	users    user.Options
 	groups   group.Options
+	nearby   nearby.Options
 }
 
 func newEnv(t testing.TB, tweak ...func(*envOptions)) *env {
 	t.Helper()
-	o := envOptions{turms: turms.DefaultOptions(), messages: message.DefaultOptions(), relation: relation.DefaultOptions(), users: user.DefaultOptions(), groups: group.DefaultOptions()}
+	o := envOptions{turms: turms.DefaultOptions(), messages: message.DefaultOptions(), relation: relation.DefaultOptions(), users: user.DefaultOptions(), groups: group.DefaultOptions(), nearby: nearby.DefaultOptions()}
 	o.turms.TCPAddr, o.turms.WSAddr = "127.0.0.1:0", "127.0.0.1:0"
 	for _, f := range tweak {
 		f(&o)
@@ -73,12 +76,14 @@ func newEnv(t testing.TB, tweak ...func(*envOptions)) *env {
 		t.Fatal(err)
 	}
 	msgs.UseGroups(groups)
+	settings := setting.New(st, rt, rels, groups, setting.DefaultOptions())
+	locations := nearby.New(rt, o.nearby)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("HERMOD_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	m := metrics.New()
-	srv := turms.New(o.turms, turms.Services{Users: users, Relations: rels, Messages: msgs, Groups: groups, Presence: pres, Router: rt, Metrics: m}, log)
+	srv := turms.New(o.turms, turms.Services{Users: users, Relations: rels, Messages: msgs, Groups: groups, Settings: settings, Nearby: locations, Presence: pres, Router: rt, Metrics: m}, log)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}

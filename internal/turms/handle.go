@@ -91,8 +91,6 @@ func unimplemented(req *pb.TurmsRequest) (status.Code, string) {
 		*pb.TurmsRequest_QueryResourceUploadInfoRequest, *pb.TurmsRequest_QueryMessageAttachmentInfosRequest,
 		*pb.TurmsRequest_UpdateMessageAttachmentInfoRequest:
 		return status.StorageNotImplemented, ""
-	case *pb.TurmsRequest_QueryNearbyUsersRequest, *pb.TurmsRequest_UpdateUserLocationRequest:
-		return status.UserLocationRelatedFeaturesAreDisabled, ""
 	}
 	return status.ServerUnavailable, kindName(req) + " is not available on this server yet"
 }

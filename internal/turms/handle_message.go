@@ -74,6 +74,9 @@ func queryMessages(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.T
 		for i := range msgs {
 			out.Messages[i] = messageProto(&msgs[i])
 		}
+		if err := s.withReactions(ctx, out.Messages); err != nil {
+			return nil, err
+		}
 		return &pb.TurmsNotification_Data{Kind: &pb.TurmsNotification_Data_Messages{Messages: out}}, nil
 	}
 	groups, err := s.srv.svc.Messages.QueryWithTotal(ctx, s.userID, q)
@@ -85,6 +88,9 @@ func queryMessages(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.T
 		mt := &pb.MessagesWithTotal{Total: int32(g.Total), IsGroupMessage: g.IsGroup, FromId: g.FromID}
 		for i := range g.Messages {
 			mt.Messages = append(mt.Messages, messageProto(&g.Messages[i]))
+		}
+		if err := s.withReactions(ctx, mt.Messages); err != nil {
+			return nil, err
 		}
 		out.MessagesWithTotalList = append(out.MessagesWithTotalList, mt)
 	}

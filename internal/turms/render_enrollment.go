@@ -38,6 +38,15 @@ func renderEnrollment(payload any) *pb.TurmsRequest {
 		return &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateGroupInvitationRequest{UpdateGroupInvitationRequest: &pb.UpdateGroupInvitationRequest{
 			InvitationId: v.ID, ResponseAction: responseAction(v.Status), Reason: optString(v.Reason),
 		}}}
+	case *event.ReactionsChanged:
+		if p.Removed {
+			return &pb.TurmsRequest{Kind: &pb.TurmsRequest_DeleteMessageReactionsRequest{DeleteMessageReactionsRequest: &pb.DeleteMessageReactionsRequest{
+				MessageId: p.MessageID, ReactionTypes: p.Types,
+			}}}
+		}
+		return &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateMessageReactionsRequest{CreateMessageReactionsRequest: &pb.CreateMessageReactionsRequest{
+			MessageId: p.MessageID, ReactionTypes: p.Types,
+		}}}
 	case *event.GroupJoinRequestChanged:
 		v := &p.Request
 		switch v.Status {

@@ -18,8 +18,10 @@ import (
 
 	"hermod/internal/domain/group"
 	"hermod/internal/domain/message"
+	"hermod/internal/domain/nearby"
 	"hermod/internal/domain/presence"
 	"hermod/internal/domain/relation"
+	"hermod/internal/domain/setting"
 	"hermod/internal/domain/user"
 	"hermod/internal/metrics"
 	"hermod/internal/router"
@@ -71,6 +73,8 @@ type Services struct {
 	Relations *relation.Service
 	Messages  *message.Service
 	Groups    *group.Service
+	Settings  *setting.Service
+	Nearby    *nearby.Index
 	Presence  *presence.Service
 	Router    *router.Router
 	Metrics   *metrics.Metrics

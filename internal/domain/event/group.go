@@ -30,3 +30,23 @@ type GroupMembersRemoved struct {
 
 // GroupMemberUpdated: a member's name, role, mute or note changed.
 type GroupMemberUpdated struct{ Member store.GroupMember }
+
+// SettingsChanged: a user changed or deleted some of their settings, or
+// of their settings for a conversation (Scope, TargetID).
+type SettingsChanged struct {
+	OwnerID  int64
+	Scope    store.SettingScope
+	TargetID int64
+	// Values are the new values (JSON) by name; nil on deletion.
+	Values map[string][]byte
+	// Deleted are the names deleted.
+	Deleted []string
+}
+
+// ReactionsChanged: a user added (or removed) reactions to a message.
+type ReactionsChanged struct {
+	MessageID int64
+	UserID    int64
+	Types     []int32
+	Removed   bool
+}

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Groups", testGroups},
 		{"GroupMembers", testGroupMembers},
 		{"GroupEnrollment", testGroupEnrollment},
+		{"SettingsAndReactions", testSettingsAndReactions},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := open(t)
