@@ -18,8 +18,9 @@ import (
 )
 
 // The interoperability tests drive real third-party XMPP clients against a
-// real server: slixmpp (Debian's python3-slixmpp) and @xmpp/client (npm,
-// in test/interop). Without them the tests skip, saying how to get them,
+// real server: slixmpp (Debian's python3-slixmpp), @xmpp/client (npm, in
+// test/interop) and Converse.js in headless Chromium (Debian's chromium,
+// driven by playwright-core from npm). Without them the tests skip, saying how to get them,
 // except under CI=true, where they fail: .ci/run installs both.
 
 func interopDir(t *testing.T) string {
@@ -127,4 +128,16 @@ func TestInteropXMPPJS(t *testing.T) {
 			runScript(t, "node", "--experimental-websocket", filepath.Join(interopDir(t), "xmppjs_im.mjs"), service, domain)
 		})
 	}
+}
+
+func TestInteropConverse(t *testing.T) {
+	_, err := exec.LookPath("node")
+	requireTool(t, err == nil, "Node.js is not installed: apt-get install nodejs npm")
+	_, err = os.Stat("/usr/bin/chromium")
+	requireTool(t, err == nil, "Chromium is not installed: apt-get install chromium")
+	_, err = os.Stat(filepath.Join(interopDir(t), "node_modules", "converse.js", "dist", "converse.min.js"))
+	requireTool(t, err == nil, "Converse.js is not installed: (cd test/interop && npm ci)")
+	e := interopEnv(t)
+	runScript(t, "node", filepath.Join(interopDir(t), "converse_im.mjs"),
+		"ws://"+e.addr("ws")+"/xmpp-websocket", jidOf(1001), pw(1001), jidOf(1003))
 }
