@@ -47,12 +47,19 @@ func requireTool(t *testing.T, ok bool, how string) {
 // Turms-protocol user friends with 1001, who answers "ping X" with
 // "pong: ping X".
 func interopEnv(t *testing.T) *env {
+	e, _ := interopEnvTexts(t)
+	return e
+}
+
+// interopEnvTexts is interopEnv, also returning the texts Carol receives.
+func interopEnvTexts(t *testing.T) (*env, <-chan string) {
 	e := newEnv(t, func(c *config.Config) { c.XMPP.RequireTLS = true })
 	e.user(1001, "Alice", "alice")
 	e.user(1002, "Bob", "alice2")
 	e.user(1003, "Carol", "")
 	e.befriend(1001, 1003)
 	carol := e.turms(1003)
+	texts := make(chan string, 16)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -63,7 +70,14 @@ func interopEnv(t *testing.T) *env {
 					return
 				}
 				cm := n.GetRelayedRequest().GetCreateMessageRequest()
-				if cm == nil || !strings.HasPrefix(cm.GetText(), "ping") {
+				if cm == nil {
+					continue
+				}
+				select {
+				case texts <- cm.GetText():
+				default:
+				}
+				if !strings.HasPrefix(cm.GetText(), "ping") {
 					continue
 				}
 				carol.Send(&pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateMessageRequest{CreateMessageRequest: &pb.CreateMessageRequest{
@@ -75,7 +89,7 @@ func interopEnv(t *testing.T) *env {
 		}
 	})
 	t.Cleanup(func() { cancel(); carol.Close(); wg.Wait() })
-	return e
+	return e, texts
 }
 
 func runScript(t *testing.T, name string, args ...string) {
@@ -140,4 +154,42 @@ func TestInteropConverse(t *testing.T) {
 	e := interopEnv(t)
 	runScript(t, "node", filepath.Join(interopDir(t), "converse_im.mjs"),
 		"ws://"+e.addr("ws")+"/xmpp-websocket", jidOf(1001), pw(1001), jidOf(1003))
+}
+
+// TestInteropGoSendxmpp sends a message with go-sendxmpp (Debian's; another
+// XMPP library, xmppo/go-xmpp) over STARTTLS and over direct TLS, by login
+// name, to a Turms-protocol user.
+func TestInteropGoSendxmpp(t *testing.T) {
+	_, err := exec.LookPath("go-sendxmpp")
+	requireTool(t, err == nil, "go-sendxmpp is not installed: apt-get install go-sendxmpp")
+	e, texts := interopEnvTexts(t)
+	for _, tt := range []struct{ name, addr, flag string }{
+		{"starttls", e.addr("tcp"), ""}, {"direct tls", e.addr("tls"), "-t"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			text := "hello from go-sendxmpp over " + tt.name
+			args := []string{"-u", "alice@" + domain, "-p", pw(1001), "-j", tt.addr, "-n", "--tls-version", "12"}
+			if tt.flag != "" {
+				args = append(args, tt.flag)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, "go-sendxmpp", append(args, jidOf(1003))...)
+			cmd.Stdin = strings.NewReader(text)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("go-sendxmpp: %v\n%s", err, out)
+			}
+			for {
+				select {
+				case got := <-texts:
+					if got == text {
+						return
+					}
+				case <-ctx.Done():
+					t.Fatalf("the Turms user did not get %q", text)
+				}
+			}
+		})
+	}
 }

@@ -264,3 +264,17 @@ func TestIdleStreamTimesOut(t *testing.T) {
 		t.Fatalf("idle stream: %v %v", el, err)
 	}
 }
+
+// TestStartTLSInjection: bytes sent after <starttls/> before the handshake
+// would be read as if they came over TLS; the server refuses them.
+func TestStartTLSInjection(t *testing.T) {
+	e := newEnv(t)
+	conn := rawDial(t, e.addr("tcp"))
+	conn.write(`<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='` + domain + `' version='1.0'>`)
+	conn.readUntil("</stream:features>")
+	conn.write(`<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><iq type='set' id='x'/>`)
+	out := conn.readAll()
+	if strings.Contains(out, "<proceed") || !strings.Contains(out, "policy-violation") {
+		t.Fatalf("after an injection attempt: %q", out)
+	}
+}

@@ -3,6 +3,7 @@ package xmpp_test
 import (
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -39,4 +40,20 @@ func (r *rawConn) readAll() string {
 		r.t.Fatal(err)
 	}
 	return string(b)
+}
+
+// readUntil reads until the data seen so far contains marker.
+func (r *rawConn) readUntil(marker string) string {
+	r.t.Helper()
+	r.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var got []byte
+	buf := make([]byte, 4096)
+	for !strings.Contains(string(got), marker) {
+		n, err := r.c.Read(buf)
+		if err != nil {
+			r.t.Fatalf("reading until %q: %v (got %q)", marker, err, got)
+		}
+		got = append(got, buf[:n]...)
+	}
+	return string(got)
 }

@@ -118,7 +118,20 @@ func (t *tcpTransport) tlsState() *tls.ConnectionState {
 }
 
 func (t *tcpTransport) canStartTLS() bool   { return t.tls == nil }
-func (t *tcpTransport) safeToUpgrade() bool { return t.dec == nil || !t.dec.Buffered() }
+// safeToUpgrade allows whitespace after <starttls/> (some clients end it
+// with a newline) and nothing else.
+func (t *tcpTransport) safeToUpgrade() bool {
+	n := t.br.Buffered()
+	if n == 0 {
+		return true
+	}
+	b, _ := t.br.Peek(n)
+	if !isBlank(b) {
+		return false
+	}
+	t.br.Discard(n)
+	return true
+}
 
 func (t *tcpTransport) startTLS(c *tls.Config, timeout time.Duration) error {
 	tc := tls.Server(t.raw, c)

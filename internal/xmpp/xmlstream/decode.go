@@ -200,10 +200,6 @@ func (d *Decoder) Next() (*Element, error) {
 	}
 }
 
-// Buffered reports whether bytes the peer sent are waiting unread; after
-// <starttls/> that would be an injection attempt.
-func (d *Decoder) Buffered() bool { return d.cr.br.Buffered() > 0 }
-
 func (d *Decoder) token() (xml.Token, error) {
 	tok, err := d.d.Token()
 	if err != nil {
