@@ -117,7 +117,8 @@ func (t *tcpTransport) tlsState() *tls.ConnectionState {
 	return &st
 }
 
-func (t *tcpTransport) canStartTLS() bool   { return t.tls == nil }
+func (t *tcpTransport) canStartTLS() bool { return t.tls == nil }
+
 // safeToUpgrade allows whitespace after <starttls/> (some clients end it
 // with a newline) and nothing else.
 func (t *tcpTransport) safeToUpgrade() bool {
