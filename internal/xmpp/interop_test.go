@@ -193,3 +193,57 @@ func TestInteropGoSendxmpp(t *testing.T) {
 		})
 	}
 }
+
+// TestInteropProfanity drives Profanity (a terminal client on libstrophe)
+// in tmux: STARTTLS login with the server's self-signed certificate
+// trusted, and a chat both ways with a Turms-protocol user.
+func TestInteropProfanity(t *testing.T) {
+	_, perr := exec.LookPath("profanity")
+	_, terr := exec.LookPath("tmux")
+	requireTool(t, perr == nil && terr == nil, "Profanity or tmux is not installed: apt-get install profanity tmux")
+	e, texts := interopEnvTexts(t)
+	host, port, _ := strings.Cut(e.addr("tcp"), ":")
+	home := t.TempDir()
+	name := "hermod-" + strings.ReplaceAll(port, ":", "")
+	tmux := func(args ...string) string {
+		out, err := exec.Command("tmux", args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	tmux("new-session", "-d", "-s", name, "-x", "200", "-y", "50",
+		"env XDG_CONFIG_HOME="+home+"/config XDG_DATA_HOME="+home+"/data profanity")
+	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", name).Run() })
+	// waitFor polls the terminal until it shows want.
+	waitFor := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for range tick.C {
+			screen := tmux("capture-pane", "-p", "-t", name)
+			if strings.Contains(screen, want) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("Profanity never showed %q; the screen:\n%s", want, screen)
+			}
+		}
+	}
+	waitFor("Type '/help'")
+	tmux("send-keys", "-t", name, "/connect alice@"+domain+" server "+host+" port "+port+" tls trust", "Enter")
+	waitFor("Enter password")
+	tmux("send-keys", "-t", name, pw(1001), "Enter")
+	waitFor("logged in successfully")
+	tmux("send-keys", "-t", name, "/msg "+jidOf(1003)+" ping profanity", "Enter")
+	timeout := time.After(20 * time.Second)
+	for got := ""; got != "ping profanity"; {
+		select {
+		case got = <-texts:
+		case <-timeout:
+			t.Fatal("the Turms user did not get Profanity's message")
+		}
+	}
+	waitFor("pong: ping profanity")
+}
