@@ -317,6 +317,8 @@ func TestBlockingCommand(t *testing.T) {
 		t.Fatalf("block: %v %v", r, err)
 	}
 	expect(t, a, func(el *xmlstream.Element) bool { return el.Child("urn:xmpp:blocking", "block") != nil })
+	// Bob no longer sees Alice online (XEP-0191 section 3.3).
+	expect(t, b, xmpptest.Is("presence", "type", "unavailable", "from", jidOf(1001)))
 	r, _ = a.IQ("get", "", q(t, `<blocklist xmlns='urn:xmpp:blocking'/>`))
 	if items := r.Child("urn:xmpp:blocking", "blocklist").Elements(); len(items) != 1 || items[0].Attr("jid") != jidOf(1002) {
 		t.Fatalf("blocklist %s", r)

@@ -94,12 +94,14 @@ func (s *session) renderDeferred(ev *event.Event) [][]byte {
 		if p.OwnerID == s.userID {
 			return s.pushes(p.RelatedID)
 		}
+		// The owner started or stopped sharing presence with this user (a
+		// relationship made, deleted, blocked or unblocked).
 		out := s.pushes(p.OwnerID)
 		if s.available.Load() {
-			if p.Deleted {
-				out = append(out, s.presenceType("unavailable", p.OwnerID))
-			} else {
+			if !p.Deleted && s.receivesPresenceOf(p.OwnerID) {
 				out = append(out, s.srv.presenceOf(p.OwnerID, s.userID, nil)...)
+			} else {
+				out = append(out, s.presenceType("unavailable", p.OwnerID))
 			}
 		}
 		return out
