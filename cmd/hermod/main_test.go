@@ -19,6 +19,7 @@ import (
 
 	"hermod/internal/turms/pb"
 	"hermod/internal/turms/turmstest"
+	"hermod/internal/xmpp/xmpptest"
 )
 
 var binary string
@@ -192,9 +193,20 @@ func TestSIGTERMClosesSessionsAndExitsZero(t *testing.T) {
 	n := startNode(t, dir)
 	mustHermod(t, "user", "add", "--data-dir", dir, "--admin-addr="+n.adminAddr, "--id", "1001", "--password", "pw")
 	c := login(t, n.tcp, 1001, "pw")
+	x, err := xmpptest.DialTCP(n.xmpp, "localhost", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if err := x.Login("1001", "pw", "r"); err != nil {
+		t.Fatal(err)
+	}
 	n.cmd.Process.Signal(syscall.SIGTERM)
 	if ntf, err := c.WaitClosed(); err != nil || ntf.GetCloseStatus() != 201 {
 		t.Fatalf("close on SIGTERM: %v %v", ntf, err)
+	}
+	if el, err := x.Closed(); err != nil || el.Child("urn:ietf:params:xml:ns:xmpp-streams", "system-shutdown") == nil {
+		t.Fatalf("XMPP stream on SIGTERM: %v %v", el, err)
 	}
 	select {
 	case <-n.exited:
