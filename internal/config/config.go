@@ -78,6 +78,7 @@ type XMPPConfig struct {
 	MaxResources           int           `koanf:"max_resources" help:"most XMPP sessions (resources) per user online at once"`
 	DeviceType             string        `koanf:"device_type" help:"the Turms device type XMPP sessions count as (DESKTOP, BROWSER, IOS, ANDROID, OTHERS)"`
 	AllowRegistration      bool          `koanf:"allow_registration" help:"let anyone create an account with in-band registration (XEP-0077)"`
+	RegistrationsPerMinute int           `koanf:"registrations_per_minute" help:"accounts one address may create by in-band registration per minute (0: no limit)"`
 	OfflineMessages        int           `koanf:"offline_messages" help:"most messages delivered at login that arrived while the user had no XMPP session"`
 }
 
@@ -162,6 +163,7 @@ func Default() Config {
 			MaxStanzaBytes: 256 << 10, MaxDepth: 32, NegotiationTimeout: 30 * time.Second,
 			IdleTimeout: 10 * time.Minute, KeepAlive: 90 * time.Second, LoginFailuresPerMinute: 10,
 			StanzasPerSecond: 50, StanzaBurst: 200, SendQueue: 1024, MaxResources: 16, DeviceType: "OTHERS", OfflineMessages: 500,
+			RegistrationsPerMinute: 5,
 		},
 		Admin:     AdminConfig{Addr: "127.0.0.1:8510"},
 		Users:     UsersConfig{ScramIterations: 4096},

@@ -135,7 +135,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		NegotiationTimeout: xc.NegotiationTimeout, IdleTimeout: xc.IdleTimeout, KeepAlive: xc.KeepAlive,
 		LoginFailuresPerMinute: xc.LoginFailuresPerMinute, StanzasPerSecond: xc.StanzasPerSecond,
 		StanzaBurst: xc.StanzaBurst, SendQueue: xc.SendQueue, MaxResources: xc.MaxResources, DeviceType: config.DeviceTypes[xc.DeviceType],
-		AllowRegistration: xc.AllowRegistration, OfflineMessages: xc.OfflineMessages, Version: Version,
+		AllowRegistration: xc.AllowRegistration, RegistrationsPerMinute: xc.RegistrationsPerMinute, OfflineMessages: xc.OfflineMessages, Version: Version,
 	}
 	if xc.TCPAddr != "" || xc.TLSAddr != "" || xc.WSSAddr != "" {
 		cert, generated, err := certs.Load(xc.CertFile, xc.KeyFile, cfg.DataDir, cfg.Domain)

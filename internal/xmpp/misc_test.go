@@ -164,7 +164,7 @@ func TestIQAndDirectedPresenceBetweenResources(t *testing.T) {
 }
 
 func TestRegistration(t *testing.T) {
-	e := newEnv(t, func(c *config.Config) { c.XMPP.AllowRegistration = true })
+	e := newEnv(t, func(c *config.Config) { c.XMPP.AllowRegistration, c.XMPP.RegistrationsPerMinute = true, 2 })
 	c := e.dial()
 	if c.Features.Child("http://jabber.org/features/iq-register", "register") == nil {
 		t.Fatalf("registration not announced: %s", c.Features)
@@ -178,6 +178,16 @@ func TestRegistration(t *testing.T) {
 	r, _ = c.Read()
 	if r.Attr("type") != "error" || r.Child(xmlstream.NSClient, "error").Child("urn:ietf:params:xml:ns:xmpp-stanzas", "conflict") == nil {
 		t.Fatalf("duplicate registration: %s", r)
+	}
+	// Two accounts per address per minute here: the third is refused.
+	must(t, c.SendString(`<iq type='set' id='reg3'><query xmlns='jabber:iq:register'><username>dave</username><password>x</password></query></iq>`))
+	if r, _ = c.Read(); r.Attr("type") != "result" {
+		t.Fatalf("second registration: %s", r)
+	}
+	must(t, c.SendString(`<iq type='set' id='reg4'><query xmlns='jabber:iq:register'><username>erin</username><password>x</password></query></iq>`))
+	r, _ = c.Read()
+	if r.Attr("type") != "error" || r.Child(xmlstream.NSClient, "error").Child("urn:ietf:params:xml:ns:xmpp-stanzas", "resource-constraint") == nil {
+		t.Fatalf("a registration over the limit: %s", r)
 	}
 	d := e.dial()
 	if err := d.Login("carol", "s3cret", "r"); err != nil {

@@ -2,6 +2,7 @@ package xmpp
 
 import (
 	"strings"
+	"time"
 
 	"hermod/internal/domain/user"
 	"hermod/internal/xmpp/xmlstream"
@@ -57,6 +58,9 @@ func (s *session) registerBeforeAuth(iq, q *xmlstream.Element) *xmlstream.Elemen
 		if un == "" || pw == "" {
 			return stanzaError(iq, &stanzaErr{"modify", "not-acceptable", "a username and a password are needed", nil})
 		}
+		if !s.srv.signups.Allowed(s.ip, time.Now()) {
+			return stanzaError(iq, &stanzaErr{"wait", "resource-constraint", "too many registrations from this address; try again later", nil})
+		}
 		if !user.ValidLoginName(un) {
 			return stanzaError(iq, &stanzaErr{"modify", "not-acceptable", "usernames start with a letter and use a-z, 0-9, . _ -", nil})
 		}
@@ -66,6 +70,7 @@ func (s *session) registerBeforeAuth(iq, q *xmlstream.Element) *xmlstream.Elemen
 			}
 			return stanzaError(iq, errFromDomain(err))
 		}
+		s.srv.signups.Failed(s.ip, time.Now()) // counts toward the address's limit
 		return result(iq, nil)
 	}
 	return stanzaError(iq, errBadRequest(""))

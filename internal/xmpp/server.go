@@ -59,8 +59,10 @@ type Options struct {
 	MaxResources int
 	// DeviceType is the Turms device type XMPP sessions count as.
 	DeviceType int32
-	// AllowRegistration enables in-band registration (XEP-0077).
-	AllowRegistration bool
+	// AllowRegistration enables in-band registration (XEP-0077);
+	// RegistrationsPerMinute caps the accounts one address may create.
+	AllowRegistration      bool
+	RegistrationsPerMinute int
 	// OfflineMessages caps the messages delivered at login that arrived
 	// while the user had no XMPP session.
 	OfflineMessages int
@@ -75,7 +77,7 @@ func DefaultOptions() Options {
 		RequireTLS: true, Limits: xmlstream.DefaultLimits,
 		NegotiationTimeout: 30 * time.Second, IdleTimeout: 10 * time.Minute, KeepAlive: 90 * time.Second,
 		LoginFailuresPerMinute: 10, StanzasPerSecond: 50, StanzaBurst: 200, SendQueue: 1024,
-		MaxResources: 16, DeviceType: 4, OfflineMessages: 500, Version: "dev",
+		MaxResources: 16, DeviceType: 4, OfflineMessages: 500, RegistrationsPerMinute: 5, Version: "dev",
 	}
 }
 
@@ -96,8 +98,9 @@ type Server struct {
 	svc      Services
 	log      *slog.Logger
 	throttle *throttle.Failures
-	secret   []byte // for SASL's fake credentials of unknown users
-	endPoint []byte // tls-server-end-point channel binding of our certificate
+	signups  *throttle.Failures // registrations per address
+	secret   []byte             // for SASL's fake credentials of unknown users
+	endPoint []byte             // tls-server-end-point channel binding of our certificate
 	modules  []*module
 	iq       map[string]iqHandler
 
@@ -114,6 +117,7 @@ func New(opts Options, svc Services, log *slog.Logger) *Server {
 	s := &Server{
 		opts: opts, svc: svc, log: log.With("component", "xmpp"),
 		throttle: throttle.NewFailures(opts.LoginFailuresPerMinute),
+		signups:  throttle.NewFailures(opts.RegistrationsPerMinute),
 		secret:   make([]byte, 32),
 		sessions: make(map[*session]struct{}),
 	}
