@@ -3,6 +3,7 @@ package xmpp_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -286,5 +287,22 @@ func TestStartTLSInjection(t *testing.T) {
 	out := conn.readAll()
 	if strings.Contains(out, "<proceed") || !strings.Contains(out, "policy-violation") {
 		t.Fatalf("after an injection attempt: %q", out)
+	}
+}
+
+// TestFloodIsSlowedNotLost: a client over its stanza rate is read more
+// slowly; every stanza is still answered and the stream stays up.
+func TestFloodIsSlowedNotLost(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.XMPP.StanzasPerSecond, c.XMPP.StanzaBurst = 200, 10 })
+	e.user(1001, "Alice", "")
+	c := e.login(1001, "r")
+	const n = 300
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(`<iq type='get' id='f` + strconv.Itoa(i) + `' to='` + domain + `'><ping xmlns='urn:xmpp:ping'/></iq>`)
+	}
+	must(t, c.SendString(b.String()))
+	for i := range n {
+		expect(t, c, xmpptest.Is("iq", "id", "f"+strconv.Itoa(i), "type", "result"))
 	}
 }
