@@ -16,9 +16,7 @@ func BenchmarkChatMessage(b *testing.B) {
 		c.XMPP.RequireTLS = false
 		c.XMPP.StanzasPerSecond = 0
 	})
-	e.user(1001, "Alice", "")
-	e.user(1002, "Bob", "")
-	e.befriend(1001, 1002)
+	e.friends()
 	dial := func(id int64) *xmpptest.Client {
 		c, err := xmpptest.DialTCP(e.addr("tcp"), domain, false)
 		if err != nil {

@@ -129,6 +129,14 @@ func (e *env) turms(id int64) *turmstest.Client {
 	return c
 }
 
+// friends adds Alice (1001) and Bob (1002), who are friends.
+func (e *env) friends() {
+	e.t.Helper()
+	e.user(1001, "Alice", "")
+	e.user(1002, "Bob", "")
+	e.befriend(1001, 1002)
+}
+
 // befriend makes a and b friends through the domain, as accepting a friend
 // request does.
 func (e *env) befriend(a, b int64) {

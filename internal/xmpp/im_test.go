@@ -115,9 +115,7 @@ func TestDeclinedSubscription(t *testing.T) {
 
 func TestChatBetweenXMPPUsersIsLossless(t *testing.T) {
 	e := newEnv(t)
-	e.user(1001, "Alice", "")
-	e.user(1002, "Bob", "")
-	e.befriend(1001, 1002)
+	e.friends()
 	a, b := e.online(1001, "laptop"), e.online(1002, "phone")
 	omemo := `<encrypted xmlns='eu.siacs.conversations.axolotl'><header sid='27183'><key rid='31415'>BASE64==</key><iv>IVIV</iv></header><payload>CIPHER</payload></encrypted>`
 	must(t, a.SendString(`<message to='1002@`+domain+`' type='chat' id='m1'><body>hello &lt;Bob&gt;</body>`+omemo+
@@ -164,9 +162,7 @@ func TestChatBetweenXMPPUsersIsLossless(t *testing.T) {
 
 func TestChatWithTurmsUser(t *testing.T) {
 	e := newEnv(t)
-	e.user(1001, "Alice", "")
-	e.user(1002, "Bob", "")
-	e.befriend(1001, 1002)
+	e.friends()
 	a := e.online(1001, "laptop")
 	tb := e.turms(1002)
 
@@ -268,9 +264,7 @@ func TestFriendRequestsAcrossProtocols(t *testing.T) {
 
 func TestPresenceAcrossProtocols(t *testing.T) {
 	e := newEnv(t)
-	e.user(1001, "Alice", "")
-	e.user(1002, "Bob", "")
-	e.befriend(1001, 1002)
+	e.friends()
 	a := e.online(1001, "laptop")
 	tb := e.turms(1002)
 	expect(t, a, func(el *xmlstream.Element) bool {
@@ -308,9 +302,7 @@ func TestPresenceAcrossProtocols(t *testing.T) {
 
 func TestBlockingCommand(t *testing.T) {
 	e := newEnv(t)
-	e.user(1001, "Alice", "")
-	e.user(1002, "Bob", "")
-	e.befriend(1001, 1002)
+	e.friends()
 	a, b := e.online(1001, "r"), e.online(1002, "r")
 	r, err := a.IQ("set", "", q(t, `<block xmlns='urn:xmpp:blocking'><item jid='1002@`+domain+`'/></block>`))
 	if err != nil || r.Attr("type") != "result" {
@@ -361,9 +353,7 @@ func TestMessageErrors(t *testing.T) {
 
 func TestRosterGroupRenameFromTurms(t *testing.T) {
 	e := newEnv(t)
-	e.user(1001, "Alice", "")
-	e.user(1002, "Bob", "")
-	e.befriend(1001, 1002)
+	e.friends()
 	a := e.online(1001, "r")
 	rosterItems(t, a, "")
 	must(t, a.SendString(`<iq type='set' id='g1'><query xmlns='jabber:iq:roster'><item jid='1002@`+domain+`'><group>Work</group></item></query></iq>`))

@@ -71,9 +71,7 @@ func TestStreamHeaderErrors(t *testing.T) {
 
 func TestServiceDiscoveryAndServerInfo(t *testing.T) {
 	e := newEnv(t)
-	e.user(1001, "Alice", "")
-	e.user(1002, "Bob", "")
-	e.befriend(1001, 1002)
+	e.friends()
 	a := e.login(1001, "r")
 	r, err := a.IQ("get", domain, q(t, `<query xmlns='http://jabber.org/protocol/disco#info'/>`))
 	if err != nil {
@@ -138,9 +136,7 @@ func TestVCardIsTheProfile(t *testing.T) {
 
 func TestIQAndDirectedPresenceBetweenResources(t *testing.T) {
 	e := newEnv(t)
-	e.user(1001, "Alice", "")
-	e.user(1002, "Bob", "")
-	e.befriend(1001, 1002)
+	e.friends()
 	a, b := e.online(1001, "laptop"), e.online(1002, "phone")
 	// An IQ to a full JID reaches that resource, and its answer comes back.
 	must(t, a.SendString(`<iq type='get' id='v1' to='`+b.JID+`'><query xmlns='jabber:iq:version'/></iq>`))
