@@ -26,6 +26,7 @@ type Config struct {
 	Presence  PresenceConfig  `koanf:"presence"`
 	Groups    GroupsConfig    `koanf:"groups"`
 	Location  LocationConfig  `koanf:"location"`
+	Storage   StorageConfig   `koanf:"storage"`
 }
 
 // LogConfig sets up structured logging.
@@ -145,6 +146,16 @@ type LocationConfig struct {
 	TTL               time.Duration `koanf:"ttl" help:"forget a user's location not renewed for this long"`
 }
 
+// StorageConfig is the file store and its HTTP listener.
+type StorageConfig struct {
+	Addr              string        `koanf:"addr" help:"file upload and download listen address (empty disables storage)"`
+	PublicURL         string        `koanf:"public_url" help:"base URL clients reach the file listener at (default http://<domain>:<port>)"`
+	URLTTL            time.Duration `koanf:"url_ttl" help:"how long signed upload and download URLs stay valid"`
+	MaxFileBytes      int64         `koanf:"max_file_bytes" help:"largest message attachment, in bytes"`
+	MaxPictureBytes   int64         `koanf:"max_picture_bytes" help:"largest user or group picture, in bytes"`
+	AllowedMediaTypes string        `koanf:"allowed_media_types" help:"comma-separated media types attachments may have, e.g. image/*,video/mp4 (empty allows all)"`
+}
+
 // Default returns the built-in defaults (Turms's, where Turms has one).
 func Default() Config {
 	return Config{
@@ -173,6 +184,7 @@ func Default() Config {
 			AllowEdit: true, RecallWindow: 5 * time.Minute, AllowTyping: true, AllowReadDate: true,
 			UpdateReadDateAfterSend: true,
 		},
+		Storage:  StorageConfig{Addr: ":10530", URLTTL: 5 * time.Minute, MaxFileBytes: 10 << 20, MaxPictureBytes: 1 << 20},
 		Location: LocationConfig{Enabled: true, MaxNearbyUsers: 100, MaxDistanceMeters: 10_000, TTL: time.Hour},
 		Groups:   GroupsConfig{ActivateWhenCreated: true, InvitationTTL: 30 * 24 * time.Hour, JoinRequestTTL: 30 * 24 * time.Hour},
 	}

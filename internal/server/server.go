@@ -45,6 +45,7 @@ type Server struct {
 	turms   *turms.Server
 	xmpp    *xmpp.Server
 	admin   *admin.Server
+	files   *files
 }
 
 // New provisions a node from cfg: it creates the data directory, opens
@@ -112,6 +113,10 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	lo.DefaultMaxCount, lo.DefaultMaxDistanceMeters = min(lo.DefaultMaxCount, lo.MaxCount), min(lo.DefaultMaxDistanceMeters, lo.MaxDistanceMeters)
 	lo.TTLMillis = cfg.Location.TTL.Milliseconds()
 	locations := nearby.New(s.router, lo)
+	if s.files, err = newFiles(cfg, st, ids, groups, rels); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("starting the file store: %w", err)
+	}
 
 	pres := presence.New(st, s.router, s.router, presence.Options{NotifyRelatedUsers: cfg.Presence.NotifyRelatedUsers})
 
@@ -125,7 +130,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		MaxSessionsPerUser: tc.MaxSessionsPerUser, SendQueue: tc.SendQueue,
 	}
 	s.turms = turms.New(to, turms.Services{
-		Users: s.users, Relations: rels, Messages: msgs, Groups: groups, Settings: settings, Nearby: locations, Presence: pres, Router: s.router, Metrics: s.metrics,
+		Users: s.users, Relations: rels, Messages: msgs, Groups: groups, Settings: settings, Nearby: locations, Storage: s.files.service(), Presence: pres, Router: s.router, Metrics: s.metrics,
 	}, log)
 
 	xc := cfg.XMPP
@@ -182,6 +187,14 @@ func (s *Server) Start(ctx context.Context) error {
 			return fmt.Errorf("starting the admin API: %w", err)
 		}
 	}
+	if err := s.files.start(); err != nil {
+		s.turms.Stop(ctx)
+		s.xmpp.Stop(ctx)
+		if s.admin != nil {
+			s.admin.Shutdown(ctx)
+		}
+		return err
+	}
 	s.log.Info("hermod started", "data_dir", s.cfg.DataDir, "domain", s.cfg.Domain)
 	return nil
 }
@@ -193,7 +206,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	if s.admin != nil {
 		errs = append(errs, s.admin.Shutdown(ctx))
 	}
-	errs = append(errs, s.turms.Stop(ctx), s.xmpp.Stop(ctx))
+	errs = append(errs, s.files.stop(ctx), s.turms.Stop(ctx), s.xmpp.Stop(ctx))
 	errs = append(errs, s.store.Close())
 	s.log.Info("hermod stopped")
 	return errors.Join(errs...)

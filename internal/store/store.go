@@ -46,4 +46,5 @@ type Repos interface {
 	GroupQuestions() GroupQuestionRepo
 	Settings() SettingRepo
 	Reactions() ReactionRepo
+	Resources() ResourceRepo
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"hermod/internal/domain/presence"
 	"hermod/internal/domain/relation"
 	"hermod/internal/domain/setting"
+	"hermod/internal/domain/storage"
 	"hermod/internal/domain/user"
 	"hermod/internal/idgen"
 	"hermod/internal/metrics"
@@ -33,15 +36,17 @@ func TestMain(m *testing.M) {
 
 // env is a Turms server on loopback over a real SQLite store.
 type env struct {
-	t       testing.TB
-	srv     *turms.Server
-	users   *user.Service
-	groups  *group.Service
-	store   *sqlite.Store
-	metrics *metrics.Metrics
-	tcp     string
-	wsURL   string
-	stopped bool
+	t      testing.TB
+	srv    *turms.Server
+	users  *user.Service
+	groups *group.Service
+	store  *sqlite.Store
+	// filesURL is the file listener's base URL.
+	filesURL string
+	metrics  *metrics.Metrics
+	tcp      string
+	wsURL    string
+	stopped  bool
 }
 
 type envOptions struct {
@@ -52,11 +57,14 @@ type envOptions struct {
 	users    user.Options
 	groups   group.Options
 	nearby   nearby.Options
+	storage  storage.Options
+	// noStorage leaves the file store out.
+	noStorage bool
 }
 
 func newEnv(t testing.TB, tweak ...func(*envOptions)) *env {
 	t.Helper()
-	o := envOptions{turms: turms.DefaultOptions(), messages: message.DefaultOptions(), relation: relation.DefaultOptions(), users: user.DefaultOptions(), groups: group.DefaultOptions(), nearby: nearby.DefaultOptions()}
+	o := envOptions{turms: turms.DefaultOptions(), messages: message.DefaultOptions(), relation: relation.DefaultOptions(), users: user.DefaultOptions(), groups: group.DefaultOptions(), nearby: nearby.DefaultOptions(), storage: storage.DefaultOptions()}
 	o.turms.TCPAddr, o.turms.WSAddr = "127.0.0.1:0", "127.0.0.1:0"
 	for _, f := range tweak {
 		f(&o)
@@ -78,16 +86,29 @@ func newEnv(t testing.TB, tweak ...func(*envOptions)) *env {
 	msgs.UseGroups(groups)
 	settings := setting.New(st, rt, rels, groups, setting.DefaultOptions())
 	locations := nearby.New(rt, o.nearby)
+	var files *storage.Service
+	var filesURL string
+	if !o.noStorage {
+		var h http.Handler
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+		t.Cleanup(hs.Close)
+		so := o.storage
+		so.Dir, so.PublicURL = filepath.Join(t.TempDir(), "files"), hs.URL
+		if files, err = storage.New(st, ids, groups, rels, so); err != nil {
+			t.Fatal(err)
+		}
+		h, filesURL = files.Handler(), hs.URL
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("HERMOD_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	m := metrics.New()
-	srv := turms.New(o.turms, turms.Services{Users: users, Relations: rels, Messages: msgs, Groups: groups, Settings: settings, Nearby: locations, Presence: pres, Router: rt, Metrics: m}, log)
+	srv := turms.New(o.turms, turms.Services{Users: users, Relations: rels, Messages: msgs, Groups: groups, Settings: settings, Nearby: locations, Storage: files, Presence: pres, Router: rt, Metrics: m}, log)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, srv: srv, users: users, groups: groups, store: st, metrics: m, tcp: srv.TCPAddr().String(), wsURL: "ws://" + srv.WSAddr().String()}
+	e := &env{t: t, srv: srv, users: users, groups: groups, store: st, filesURL: filesURL, metrics: m, tcp: srv.TCPAddr().String(), wsURL: "ws://" + srv.WSAddr().String()}
 	t.Cleanup(func() {
 		e.stop()
 		st.Close()

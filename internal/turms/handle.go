@@ -79,18 +79,15 @@ func (s *session) dispatch(req *pb.TurmsRequest, start time.Time) (status.Code, 
 	return status.OK, "", data
 }
 
-// unimplemented answers the request kinds that a later part of hermod
-// implements, with the code Turms itself gives when a feature is off.
+// unimplemented answers the request kinds hermod does not implement with
+// the code the Turms server gives without the plugin that implements them
+// (meetings need Turms's conference plugin).
 func unimplemented(req *pb.TurmsRequest) (status.Code, string) {
 	switch req.Kind.(type) {
 	case *pb.TurmsRequest_CreateMeetingRequest, *pb.TurmsRequest_DeleteMeetingRequest,
 		*pb.TurmsRequest_QueryMeetingsRequest, *pb.TurmsRequest_UpdateMeetingRequest,
 		*pb.TurmsRequest_UpdateMeetingInvitationRequest:
 		return status.ConferenceNotImplemented, ""
-	case *pb.TurmsRequest_DeleteResourceRequest, *pb.TurmsRequest_QueryResourceDownloadInfoRequest,
-		*pb.TurmsRequest_QueryResourceUploadInfoRequest, *pb.TurmsRequest_QueryMessageAttachmentInfosRequest,
-		*pb.TurmsRequest_UpdateMessageAttachmentInfoRequest:
-		return status.StorageNotImplemented, ""
 	}
 	return status.ServerUnavailable, kindName(req) + " is not available on this server yet"
 }

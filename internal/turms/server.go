@@ -22,6 +22,7 @@ import (
 	"hermod/internal/domain/presence"
 	"hermod/internal/domain/relation"
 	"hermod/internal/domain/setting"
+	"hermod/internal/domain/storage"
 	"hermod/internal/domain/user"
 	"hermod/internal/metrics"
 	"hermod/internal/router"
@@ -75,6 +76,7 @@ type Services struct {
 	Groups    *group.Service
 	Settings  *setting.Service
 	Nearby    *nearby.Index
+	Storage   *storage.Service
 	Presence  *presence.Service
 	Router    *router.Router
 	Metrics   *metrics.Metrics

@@ -454,8 +454,7 @@ func TestUnimplementedKindsAnswer(t *testing.T) {
 	e.addUser(1001, "Alice")
 	c := e.login(1001, false, pb.DeviceType_DESKTOP)
 	for req, want := range map[*pb.TurmsRequest]int32{
-		{Kind: &pb.TurmsRequest_CreateMeetingRequest{CreateMeetingRequest: &pb.CreateMeetingRequest{}}}:                               8000,
-		{Kind: &pb.TurmsRequest_QueryResourceUploadInfoRequest{QueryResourceUploadInfoRequest: &pb.QueryResourceUploadInfoRequest{}}}: 6000,
+		{Kind: &pb.TurmsRequest_CreateMeetingRequest{CreateMeetingRequest: &pb.CreateMeetingRequest{}}}: 8000,
 	} {
 		if got := send(t, c, req).GetCode(); got != want {
 			t.Errorf("%v: code %d, want %d", req, got, want)

@@ -93,3 +93,23 @@ func (s *Service) Role(ctx context.Context, groupID, userID int64) (Role, bool, 
 	r, ok := st.role(userID)
 	return r, ok && !st.deleted(), nil
 }
+
+// MayUpdateInfo refuses a user whom the group's type does not let change
+// the group's information (and its picture).
+func (s *Service) MayUpdateInfo(ctx context.Context, groupID, userID int64) error {
+	st, err := s.live(ctx, groupID, status.UpdateInfoOfNonexistentGroup)
+	if err != nil {
+		return err
+	}
+	role, member := st.role(userID)
+	if mayUpdate(st.typ.InfoUpdateStrategy, role, member) {
+		return nil
+	}
+	switch st.typ.InfoUpdateStrategy {
+	case UpdateOwner:
+		return domain.Refuse(status.NotGroupOwnerToUpdateGroupInfo)
+	case UpdateOwnerManager:
+		return domain.Refuse(status.NotGroupOwnerOrManagerToUpdateGroupInfo)
+	}
+	return domain.Refuse(status.NotGroupMemberToUpdateGroupInfo)
+}

@@ -176,6 +176,7 @@ func (x repos) GroupJoinRequests() store.GroupJoinRequestRepo { return groupJoin
 func (x repos) GroupQuestions() store.GroupQuestionRepo       { return groupQuestions(x) }
 func (x repos) Settings() store.SettingRepo                   { return settings(x) }
 func (x repos) Reactions() store.ReactionRepo                 { return reactions(x) }
+func (x repos) Resources() store.ResourceRepo                 { return resources(x) }
 
 // mapErr turns SQLite's constraint errors into store.ErrConflict and
 // sql.ErrNoRows into store.ErrNotFound.

@@ -40,3 +40,44 @@ func testSettingsAndReactions(t *testing.T, st store.Store) {
 		t.Fatalf("removed %d", n)
 	}
 }
+
+func testResources(t *testing.T, st store.Store) {
+	a := &store.Resource{Type: store.ResourceMessageAttachment, Key: "10", UploaderID: 1, UserID: 2, Name: "a.txt", MediaType: "text/plain", Size: 5, CreationDate: 100}
+	g := &store.Resource{Type: store.ResourceMessageAttachment, Key: "11", UploaderID: 1, GroupID: 7, Size: 1, CreationDate: 200}
+	p := &store.Resource{Type: store.ResourceUserPicture, Key: "1", UploaderID: 1, Size: 3, CreationDate: 50}
+	for _, r := range []*store.Resource{a, g, p} {
+		must(t, st.Resources().Put(ctx, r))
+	}
+	got, err := st.Resources().Get(ctx, store.ResourceMessageAttachment, "10")
+	must(t, err)
+	diff(t, "resource", got, a)
+	_, err = st.Resources().Get(ctx, store.ResourceUserPicture, "10")
+	wantErr(t, err, store.ErrNotFound)
+	mine, _ := st.Resources().List(ctx, store.ResourceFilter{UploaderID: 1})
+	if len(mine) != 2 || mine[0].Key != "11" {
+		t.Fatalf("uploaded: %+v", mine)
+	}
+	private := true
+	toTwo, _ := st.Resources().List(ctx, store.ResourceFilter{UserIDs: []int64{2}, Private: &private})
+	if len(toTwo) != 1 || toTwo[0].Key != "10" {
+		t.Fatalf("private: %+v", toTwo)
+	}
+	must(t, st.Resources().Share(ctx, a.Type, "10", 3, 0))
+	must(t, st.Resources().Share(ctx, a.Type, "10", 0, 9))
+	if ok, _ := st.Resources().SharedWith(ctx, a.Type, "10", 3, nil); !ok {
+		t.Fatal("not shared with the user")
+	}
+	if ok, _ := st.Resources().SharedWith(ctx, a.Type, "10", 4, []int64{9}); !ok {
+		t.Fatal("not shared with the group")
+	}
+	shared, _ := st.Resources().List(ctx, store.ResourceFilter{SharedWithUser: 3})
+	if len(shared) != 1 {
+		t.Fatalf("shared: %+v", shared)
+	}
+	must(t, st.Resources().Unshare(ctx, a.Type, "10", 3, 0))
+	if ok, _ := st.Resources().SharedWith(ctx, a.Type, "10", 3, nil); ok {
+		t.Fatal("still shared")
+	}
+	must(t, st.Resources().Delete(ctx, a.Type, "10"))
+	wantErr(t, st.Resources().Delete(ctx, a.Type, "10"), store.ErrNotFound)
+}

@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"GroupMembers", testGroupMembers},
 		{"GroupEnrollment", testGroupEnrollment},
 		{"SettingsAndReactions", testSettingsAndReactions},
+		{"Resources", testResources},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := open(t)
