@@ -40,6 +40,7 @@ func newEnv(t testing.TB, mut ...func(*config.Config)) *env {
 	cfg.Turms.TCPAddr, cfg.Turms.WSAddr = "127.0.0.1:0", ""
 	cfg.XMPP.TCPAddr, cfg.XMPP.TLSAddr, cfg.XMPP.WSAddr, cfg.XMPP.WSSAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Admin.Addr = ""
+	cfg.Storage.Addr = "127.0.0.1:0"
 	for _, f := range mut {
 		f(&cfg)
 	}
