@@ -47,4 +47,6 @@ type Repos interface {
 	Settings() SettingRepo
 	Reactions() ReactionRepo
 	Resources() ResourceRepo
+	PEP() PEPRepo
+	PrivateXML() PrivateXMLRepo
 }

@@ -36,6 +36,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"GroupEnrollment", testGroupEnrollment},
 		{"SettingsAndReactions", testSettingsAndReactions},
 		{"Resources", testResources},
+		{"PEP", testPEP},
+		{"PrivateXML", testPrivateXML},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := open(t)
