@@ -81,6 +81,10 @@ type XMPPConfig struct {
 	AllowRegistration      bool          `koanf:"allow_registration" help:"let anyone create an account with in-band registration (XEP-0077)"`
 	RegistrationsPerMinute int           `koanf:"registrations_per_minute" help:"accounts one address may create by in-band registration per minute (0: no limit)"`
 	OfflineMessages        int           `koanf:"offline_messages" help:"most messages delivered at login that arrived while the user had no XMPP session"`
+	PEPMaxNodes            int           `koanf:"pep_max_nodes" help:"most PEP nodes (XEP-0163) one account may have"`
+	PEPMaxItems            int           `koanf:"pep_max_items" help:"most items one PEP node keeps (what max_items=max means)"`
+	PEPMaxItemBytes        int           `koanf:"pep_max_item_bytes" help:"largest PEP item payload accepted, in bytes"`
+	PrivateMaxBytes        int           `koanf:"private_max_bytes" help:"largest private XML element (XEP-0049) stored per namespace, in bytes"`
 }
 
 // AdminConfig is the admin HTTP API.
@@ -174,7 +178,7 @@ func Default() Config {
 			MaxStanzaBytes: 256 << 10, MaxDepth: 32, NegotiationTimeout: 30 * time.Second,
 			IdleTimeout: 10 * time.Minute, KeepAlive: 90 * time.Second, LoginFailuresPerMinute: 10,
 			StanzasPerSecond: 50, StanzaBurst: 200, SendQueue: 1024, MaxResources: 16, DeviceType: "OTHERS", OfflineMessages: 500,
-			RegistrationsPerMinute: 5,
+			RegistrationsPerMinute: 5, PEPMaxNodes: 100, PEPMaxItems: 256, PEPMaxItemBytes: 64 << 10, PrivateMaxBytes: 64 << 10,
 		},
 		Admin:     AdminConfig{Addr: "127.0.0.1:8510"},
 		Users:     UsersConfig{ScramIterations: 4096},
@@ -216,6 +220,9 @@ func (c Config) Validate() error {
 	}
 	if c.XMPP.MaxStanzaBytes < 1024 || c.XMPP.MaxDepth < 4 {
 		errs = append(errs, errors.New("xmpp.max_stanza_bytes must be at least 1024 and xmpp.max_depth at least 4"))
+	}
+	if c.XMPP.PEPMaxNodes < 1 || c.XMPP.PEPMaxItems < 1 || c.XMPP.PEPMaxItemBytes < 1 || c.XMPP.PrivateMaxBytes < 1 {
+		errs = append(errs, errors.New("xmpp.pep_max_nodes, xmpp.pep_max_items, xmpp.pep_max_item_bytes and xmpp.private_max_bytes must be at least 1"))
 	}
 	if c.XMPP.NegotiationTimeout <= 0 || c.XMPP.IdleTimeout <= 0 || c.XMPP.SendQueue < 1 {
 		errs = append(errs, errors.New("xmpp.negotiation_timeout and xmpp.idle_timeout must be positive, xmpp.send_queue at least 1"))

@@ -141,6 +141,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		LoginFailuresPerMinute: xc.LoginFailuresPerMinute, StanzasPerSecond: xc.StanzasPerSecond,
 		StanzaBurst: xc.StanzaBurst, SendQueue: xc.SendQueue, MaxResources: xc.MaxResources, DeviceType: config.DeviceTypes[xc.DeviceType],
 		AllowRegistration: xc.AllowRegistration, RegistrationsPerMinute: xc.RegistrationsPerMinute, OfflineMessages: xc.OfflineMessages, Version: Version,
+		PEPMaxNodes: xc.PEPMaxNodes, PEPMaxItems: xc.PEPMaxItems, PEPMaxItemBytes: xc.PEPMaxItemBytes, PrivateMaxBytes: xc.PrivateMaxBytes,
 	}
 	if xc.TCPAddr != "" || xc.TLSAddr != "" || xc.WSSAddr != "" {
 		cert, generated, err := certs.Load(xc.CertFile, xc.KeyFile, cfg.DataDir, cfg.Domain)
@@ -156,6 +157,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	}
 	s.xmpp = xmpp.New(xo, xmpp.Services{
 		Store: st, Users: s.users, Relations: rels, Messages: msgs, Presence: pres, Router: s.router, Metrics: s.metrics,
+		Storage: s.files.service(),
 	}, log)
 
 	if cfg.Admin.Addr != "" {

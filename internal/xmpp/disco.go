@@ -28,31 +28,49 @@ func (s *session) discoInfo(iq, q *xmlstream.Element, to int64) (*xmlstream.Elem
 	if iq.Attr("type") != "get" {
 		return nil, errBadRequest("")
 	}
-	if node := q.Attr("node"); node != "" {
+	node := q.Attr("node")
+	if to == 0 && (node == "" || node == capsNode+"#"+s.srv.capsVer) {
+		out := s.srv.serverInfo()
+		out.SetAttr("node", node)
+		return out, nil
+	}
+	if node != "" {
 		return nil, errItemNotFound("no such node")
 	}
-	out := xmlstream.New(nsDiscoInfo, "query")
-	var features []string
-	if to == 0 {
-		out.Add(xmlstream.New(nsDiscoInfo, "identity", "category", "server", "type", "im", "name", "hermod"))
-		features = s.srv.serverFeatures()
-	} else {
-		if to != s.userID && !s.receivesPresenceOf(to) {
-			// RFC 6121: an account's details are for its contacts; others
-			// learn only that it exists.
-			if _, err := s.srv.svc.Users.Get(s.ctx(), to); err != nil {
-				return nil, errServiceUnavailable("")
-			}
+	if to != s.userID && !s.receivesPresenceOf(to) {
+		// RFC 6121: an account's details are for its contacts; others
+		// learn only that it exists.
+		if _, err := s.srv.svc.Users.Get(s.ctx(), to); err != nil {
+			return nil, errServiceUnavailable("")
 		}
-		out.Add(xmlstream.New(nsDiscoInfo, "identity", "category", "account", "type", "registered"))
-		features = s.srv.accountFeatures()
 	}
+	out := xmlstream.New(nsDiscoInfo, "query")
+	out.Add(xmlstream.New(nsDiscoInfo, "identity", "category", "account", "type", "registered"))
+	for _, m := range s.srv.modules {
+		for _, id := range m.accountIdentities {
+			out.Add(xmlstream.New(nsDiscoInfo, "identity", "category", id[0], "type", id[1]))
+		}
+	}
+	addFeatures(out, s.srv.accountFeatures())
+	return out, nil
+}
+
+// serverInfo is the server's disco#info: its identity and every module's
+// features (its caps hash is computed from it).
+func (s *Server) serverInfo() *xmlstream.Element {
+	out := xmlstream.New(nsDiscoInfo, "query")
+	out.Add(xmlstream.New(nsDiscoInfo, "identity", "category", "server", "type", "im", "name", "hermod"))
+	addFeatures(out, s.serverFeatures())
+	return out
+}
+
+func addFeatures(q *xmlstream.Element, features []string) {
+	features = slices.Clone(features)
 	slices.Sort(features)
 	features = slices.Compact(features)
 	for _, f := range features {
-		out.Add(xmlstream.New(nsDiscoInfo, "feature", "var", f))
+		q.Add(xmlstream.New(nsDiscoInfo, "feature", "var", f))
 	}
-	return out, nil
 }
 
 func (s *session) discoItems(iq, q *xmlstream.Element, to int64) (*xmlstream.Element, error) {

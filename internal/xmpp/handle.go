@@ -141,7 +141,7 @@ func (s *session) handleIQ(iq *xmlstream.Element) {
 // JID (RFC 6120 section 10.5.3.1 has the server answer for an account).
 func accountNamespace(ns string) bool {
 	switch ns {
-	case nsDiscoInfo, nsDiscoItems, nsVCard, nsPing:
+	case nsDiscoInfo, nsDiscoItems, nsVCard, nsPing, nsPubSub:
 		return true
 	}
 	return false
@@ -161,6 +161,9 @@ func (s *session) relayIQ(iq *xmlstream.Element, a address) {
 // routeIQResponse passes a result or error to the full JID that asked;
 // responses to the server's own requests (roster pushes) end here.
 func (s *session) routeIQResponse(iq *xmlstream.Element) {
+	if s.capsAnswer(iq) {
+		return
+	}
 	a, serr := s.resolve(iq.Attr("to"))
 	if serr != nil || !a.local || a.server || a.jid.IsBare() || a.userID == 0 {
 		return

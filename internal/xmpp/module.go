@@ -15,6 +15,9 @@ type module struct {
 	// features are announced in disco#info of the server; accountFeatures
 	// in disco#info of account JIDs.
 	features, accountFeatures []string
+	// accountIdentities are added to an account's disco#info, as
+	// (category, type).
+	accountIdentities [][2]string
 	// streamFeatures are announced once authenticated, as (namespace, name).
 	streamFeatures [][2]string
 	iq             map[string]iqHandler
@@ -25,6 +28,7 @@ func modules(opts Options) []*module {
 	ms := []*module{
 		rosterModule(), discoModule(), pingModule(), versionModule(opts.Version), timeModule(),
 		vcardModule(), blockingModule(), sessionModule(), registerModule(), messageModule(),
+		pepModule(), privateModule(),
 	}
 	return ms
 }

@@ -92,7 +92,7 @@ func (s *session) features(authenticated bool) *xmlstream.Element {
 				f.Add(xmlstream.New(sf[0], sf[1]))
 			}
 		}
-		return f
+		return f.Add(s.srv.serverCaps())
 	}
 	if s.t.tlsState() == nil && s.t.canStartTLS() && s.srv.opts.TLS != nil {
 		st := xmlstream.New(nsTLS, "starttls")

@@ -71,6 +71,7 @@ func (s *session) broadcastPresence(el *xmlstream.Element, unavailable bool) {
 	st := statusOfShow(el.ChildText(xmlstream.NSClient, "show"))
 	first := !s.available.Swap(true)
 	s.presence.Store(p)
+	defer s.learnCaps(p)
 	origin := &stanzaOrigin{el: p}
 	var err error
 	if first && st == presence.Available {

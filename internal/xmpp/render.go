@@ -27,6 +27,9 @@ func (s *session) prepare(ev *event.Event) (outItem, bool) {
 		}
 		return outItem{b: ev.Rendered(event.SlotXMPP, func() []byte { return s.srv.renderTyping(p, ev.Origin) })}, true
 	case *event.Relayed:
+		if n, ok := ev.Origin.(*pepNotice); ok {
+			return s.preparePEP(n)
+		}
 		o, ok := ev.Origin.(*stanzaOrigin)
 		if !ok || (o.toResource != "" && o.toResource != s.jid.Resource) {
 			return outItem{}, false

@@ -8,6 +8,7 @@ package xmpp
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha1"
 	"crypto/tls"
 	"errors"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	"hermod/internal/domain/message"
 	"hermod/internal/domain/presence"
 	"hermod/internal/domain/relation"
+	"hermod/internal/domain/storage"
 	"hermod/internal/domain/user"
 	"hermod/internal/metrics"
 	"hermod/internal/router"
@@ -68,6 +70,10 @@ type Options struct {
 	OfflineMessages int
 	// Version is reported by XEP-0092.
 	Version string
+	// PEPMaxNodes caps an account's PEP nodes, PEPMaxItems the items a
+	// node keeps, PEPMaxItemBytes an item's payload; PrivateMaxBytes caps
+	// one private XML element (XEP-0049).
+	PEPMaxNodes, PEPMaxItems, PEPMaxItemBytes, PrivateMaxBytes int
 }
 
 // DefaultOptions are the defaults of a stand-alone server.
@@ -78,6 +84,7 @@ func DefaultOptions() Options {
 		NegotiationTimeout: 30 * time.Second, IdleTimeout: 10 * time.Minute, KeepAlive: 90 * time.Second,
 		LoginFailuresPerMinute: 10, StanzasPerSecond: 50, StanzaBurst: 200, SendQueue: 1024,
 		MaxResources: 16, DeviceType: 4, OfflineMessages: 500, RegistrationsPerMinute: 5, Version: "dev",
+		PEPMaxNodes: 100, PEPMaxItems: 256, PEPMaxItemBytes: 64 << 10, PrivateMaxBytes: 64 << 10,
 	}
 }
 
@@ -90,6 +97,9 @@ type Services struct {
 	Presence  *presence.Service
 	Router    *router.Router
 	Metrics   *metrics.Metrics
+	// Storage keeps profile pictures (avatars); nil when the file store is
+	// disabled.
+	Storage *storage.Service
 }
 
 // Server is the XMPP adapter.
@@ -103,6 +113,8 @@ type Server struct {
 	endPoint []byte             // tls-server-end-point channel binding of our certificate
 	modules  []*module
 	iq       map[string]iqHandler
+	caps     capsCache
+	capsVer  string // of the server's disco#info (XEP-0115)
 
 	lns      []net.Listener
 	httpSrvs []*http.Server
@@ -120,12 +132,14 @@ func New(opts Options, svc Services, log *slog.Logger) *Server {
 		signups:  throttle.NewFailures(opts.RegistrationsPerMinute),
 		secret:   make([]byte, 32),
 		sessions: make(map[*session]struct{}),
+		caps:     capsCache{entries: make(map[string]*capsEntry)},
 	}
 	rand.Read(s.secret)
 	if opts.TLS != nil && len(opts.TLS.Certificates) > 0 && len(opts.TLS.Certificates[0].Certificate) > 0 {
 		s.endPoint, _ = certs.EndPointHash(opts.TLS.Certificates[0].Certificate[0])
 	}
 	s.modules = modules(opts)
+	s.capsVer = capsVer(sha1.New, s.serverInfo())
 	s.iq = make(map[string]iqHandler)
 	for _, m := range s.modules {
 		for ns, h := range m.iq {

@@ -44,12 +44,16 @@ type session struct {
 	limiter   throttle.Bucket
 	directed  map[int64]bool // users this resource sent directed presence to
 	nextID    int
+	capsKey   string            // "hash ver" of the client's caps
+	capsAsked map[string]string // caps queries sent, by IQ id
 
 	// Shared with the write goroutine and other sessions.
 	bound     atomic.Bool
 	available atomic.Bool // has sent initial presence and not gone unavailable
 	roster    atomic.Bool // has asked for its roster: gets roster pushes
 	presence  atomic.Pointer[xmlstream.Element]
+	// notify holds the PEP nodes the client follows (its +notify caps).
+	notify atomic.Pointer[map[string]bool]
 	// flushing is set while offline messages are being sent: the ids of
 	// messages delivered live meanwhile, so none arrives twice.
 	flushMu  sync.Mutex

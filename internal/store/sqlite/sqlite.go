@@ -177,8 +177,8 @@ func (x repos) GroupQuestions() store.GroupQuestionRepo       { return groupQues
 func (x repos) Settings() store.SettingRepo                   { return settings(x) }
 func (x repos) Reactions() store.ReactionRepo                 { return reactions(x) }
 func (x repos) Resources() store.ResourceRepo                 { return resources(x) }
-func (x repos) PEP() store.PEPRepo                             { return pep(x) }
-func (x repos) PrivateXML() store.PrivateXMLRepo               { return privateXML(x) }
+func (x repos) PEP() store.PEPRepo                            { return pep(x) }
+func (x repos) PrivateXML() store.PrivateXMLRepo              { return privateXML(x) }
 
 // mapErr turns SQLite's constraint errors into store.ErrConflict and
 // sql.ErrNoRows into store.ErrNotFound.
