@@ -1,0 +1,459 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xdg-go/scram"
+	"go.uber.org/goleak"
+
+	"hermod/internal/config"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestScaled(t *testing.T) {
+	tests := []struct {
+		scale float64
+		want  sizes
+	}{
+		{1, sizes{Sessions: 18000, Concurrency: 50, Pairs: 100, Window: 8, Rate: 1000, Members: 500, Online: 200, GroupRate: 20, Duration: 20 * time.Second}},
+		{0.05, sizes{Sessions: 900, Concurrency: 50, Pairs: 5, Window: 8, Rate: 50, Members: 25, Online: 10, GroupRate: 5, Duration: 4 * time.Second}},
+		{0.5, sizes{Sessions: 9000, Concurrency: 50, Pairs: 50, Window: 8, Rate: 500, Members: 250, Online: 100, GroupRate: 10, Duration: 10 * time.Second}},
+		// Floors keep each scenario meaningful.
+		{0.0001, sizes{Sessions: 10, Concurrency: 50, Pairs: 2, Window: 8, Rate: 20, Members: 10, Online: 5, GroupRate: 5, Duration: 4 * time.Second}},
+	}
+	for _, tt := range tests {
+		if got := scaled(tt.scale); got != tt.want {
+			t.Errorf("scaled(%g) = %+v, want %+v", tt.scale, got, tt.want)
+		}
+	}
+	if got := scaled(1).accounts(); got != 18000 {
+		t.Errorf("full run needs %d accounts, want 18000", got)
+	}
+	if got := (sizes{Sessions: 10, Pairs: 30, Members: 20, Concurrency: 5}).accounts(); got != 60 {
+		t.Errorf("accounts for 30 pairs = %d, want 60", got)
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	o, err := parseFlags(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.full() || o.Docs != "docs/benchmarks.md" || !slices.Equal(o.Columns, columnNames) || !slices.Equal(o.Scenarios, scenarioNames()) {
+		t.Errorf("defaults: full %v, docs %q, columns %v, scenarios %v", o.full(), o.Docs, o.Columns, o.Scenarios)
+	}
+	o, err = parseFlags([]string{"--scale", "0.05", "--sessions", "300", "--duration", "7s", "--servers", "hermod-turms,prosody", "--scenarios", "idle"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.full() || o.Docs != "" {
+		t.Errorf("a scaled run must not write docs by default: full %v, docs %q", o.full(), o.Docs)
+	}
+	if o.Sizes.Sessions != 300 || o.Sizes.Duration != 7*time.Second || o.Sizes.Pairs != 5 {
+		t.Errorf("sizes = %+v", o.Sizes)
+	}
+	if !slices.Equal(o.Columns, []string{"hermod-turms", "prosody"}) || !slices.Equal(o.Scenarios, []string{"idle"}) {
+		t.Errorf("columns %v, scenarios %v", o.Columns, o.Scenarios)
+	}
+	if o, _ = parseFlags([]string{"--docs", "-"}); o.Docs != "" {
+		t.Errorf("--docs - gave %q", o.Docs)
+	}
+	for _, bad := range [][]string{
+		{"--scale", "0"}, {"--servers", "openfire"}, {"--scenarios", ""}, {"--sessions", "-1"},
+		{"--members", "5", "--online", "6"}, {"stray"},
+	} {
+		if _, err := parseFlags(bad); err == nil {
+			t.Errorf("parseFlags(%q) accepted", bad)
+		}
+	}
+}
+
+// The config the comparison gives hermod must load as hermod loads it: a
+// renamed setting fails here, not in the middle of a run.
+func TestHermodConfigLoads(t *testing.T) {
+	s := hermodSettings{Dir: t.TempDir(), Domain: domain, XMPPPort: 15222, TurmsPort: 15510, AdminPort: 15810,
+		AdminToken: "tok", Iterations: iterations, Queue: sendQueue}
+	text, err := renderHermodConfig(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.ConfigPath(), []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(s.ConfigPath(), nil, nil)
+	if err != nil {
+		t.Fatalf("hermod rejects the comparison's config: %v\n%s", err, text)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"data_dir", cfg.DataDir, s.DataDir()},
+		{"xmpp.tcp_addr", cfg.XMPP.TCPAddr, "127.0.0.1:15222"},
+		{"xmpp.tls_addr", cfg.XMPP.TLSAddr, ""},
+		{"xmpp.ws_addr", cfg.XMPP.WSAddr, ""},
+		{"xmpp.require_tls", cfg.XMPP.RequireTLS, false},
+		{"xmpp.stanzas_per_second", cfg.XMPP.StanzasPerSecond, 0},
+		{"turms.tcp_addr", cfg.Turms.TCPAddr, "127.0.0.1:15510"},
+		{"turms.ws_addr", cfg.Turms.WSAddr, ""},
+		{"turms.requests_per_second", cfg.Turms.RequestsPerSecond, 0},
+		{"turms.ip_requests_per_second", cfg.Turms.IPRequestsPerSecond, 0},
+		{"admin.addr", cfg.Admin.Addr, "127.0.0.1:15810"},
+		{"users.scram_iterations", cfg.Users.ScramIterations, 4096},
+		{"storage.addr", cfg.Storage.Addr, ""},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+// 4096 is hermod's own default, which the peers are set to match.
+func TestIterationsMatchHermod(t *testing.T) {
+	if got := config.Default().Users.ScramIterations; got != iterations {
+		t.Errorf("hermod's default is %d iterations, the comparison sets %d everywhere", got, iterations)
+	}
+}
+
+var luaField = regexp.MustCompile(`\["(\w+)"\] = ("(?:[^"\\]|\\.)*"|\d+);`)
+
+// parseProsodyAccount reads back the fields of an account file written by
+// prosodyAccount.
+func parseProsodyAccount(t *testing.T, text string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, m := range luaField.FindAllStringSubmatch(text, -1) {
+		v := m[2]
+		if strings.HasPrefix(v, `"`) {
+			v = v[1 : len(v)-1]
+		}
+		out[m[1]] = v
+	}
+	if !strings.HasPrefix(text, "return {") || len(out) != 4 {
+		t.Fatalf("account file is not the expected Lua table:\n%s", text)
+	}
+	return out
+}
+
+// A SCRAM-SHA-1 server holding what the account file says accepts the
+// password and nothing else: the keys are right for Prosody to check.
+func TestProsodyAccountAuthenticates(t *testing.T) {
+	text, err := prosodyAccount("pässword", "0123456789abcdef", 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := parseProsodyAccount(t, text)
+	iters, _ := strconv.Atoi(f["iteration_count"])
+	stored, err1 := hex.DecodeString(f["stored_key"])
+	server, err2 := hex.DecodeString(f["server_key"])
+	if err := errors.Join(err1, err2); err != nil || iters != 4096 || f["salt"] != "0123456789abcdef" {
+		t.Fatalf("fields %v: %v", f, err)
+	}
+	cred := scram.StoredCredentials{KeyFactors: scram.KeyFactors{Salt: f["salt"], Iters: iters}, StoredKey: stored, ServerKey: server}
+	for _, tt := range []struct {
+		password string
+		ok       bool
+	}{{"pässword", true}, {"password", false}, {"pässword ", false}} {
+		if got := scramLogin(t, cred, "100000", tt.password); got != tt.ok {
+			t.Errorf("login with %q: %v, want %v", tt.password, got, tt.ok)
+		}
+	}
+}
+
+// scramLogin runs a whole SCRAM-SHA-1 exchange against cred.
+func scramLogin(t *testing.T, cred scram.StoredCredentials, user, password string) bool {
+	t.Helper()
+	srv, err := scram.SHA1.NewServer(func(string) (scram.StoredCredentials, error) { return cred, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := scram.SHA1.NewClient(user, password, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, sc := cl.NewConversation(), srv.NewConversation()
+	msg, err := cc.Step("")
+	for i := 0; err == nil && !sc.Done(); i++ {
+		if msg, err = sc.Step(msg); err != nil || sc.Done() && !sc.Valid() {
+			break
+		}
+		if msg, err = cc.Step(msg); err != nil {
+			break
+		}
+	}
+	return err == nil && sc.Valid()
+}
+
+func TestLuaString(t *testing.T) {
+	for in, want := range map[string]string{
+		"abc":        `"abc"`,
+		`a"b\c`:      `"a\"b\\c"`,
+		"\x00\n\xff": `"\0\10\255"`,
+	} {
+		if got := luaString(in); got != want {
+			t.Errorf("luaString(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestProsodyPaths(t *testing.T) {
+	for _, tt := range []struct{ host, user, want string }{
+		{"localhost", "100000", "d/localhost/accounts/100000.dat"},
+		{"bench.example", "a-b", "d/bench%2eexample/accounts/a%2db.dat"},
+	} {
+		if got := prosodyAccountPath("d", tt.host, tt.user); got != tt.want {
+			t.Errorf("path(%s, %s) = %s, want %s", tt.host, tt.user, got, tt.want)
+		}
+	}
+}
+
+func TestWriteProsodyAccounts(t *testing.T) {
+	dir := t.TempDir()
+	ids := accountIDs(12)
+	if err := writeProsodyAccounts(context.Background(), dir, domain, ids, "pw", 4096); err != nil {
+		t.Fatal(err)
+	}
+	salts := map[string]bool{}
+	for _, id := range ids {
+		b, err := os.ReadFile(prosodyAccountPath(dir, domain, strconv.FormatInt(id, 10)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := parseProsodyAccount(t, string(b))
+		salts[f["salt"]] = true
+		stored, _ := hex.DecodeString(f["stored_key"])
+		server, _ := hex.DecodeString(f["server_key"])
+		cred := scram.StoredCredentials{KeyFactors: scram.KeyFactors{Salt: f["salt"], Iters: 4096}, StoredKey: stored, ServerKey: server}
+		if !scramLogin(t, cred, strconv.FormatInt(id, 10), "pw") {
+			t.Errorf("account %d does not authenticate", id)
+		}
+	}
+	if len(salts) != len(ids) {
+		t.Errorf("%d salts for %d accounts: each needs its own", len(salts), len(ids))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := writeProsodyAccounts(ctx, t.TempDir(), domain, accountIDs(100), "pw", 4096); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled write: %v", err)
+	}
+}
+
+// Where Lua is installed (it comes with Prosody), Lua itself must read
+// the config and an account file.
+func TestProsodyFilesAreLua(t *testing.T) {
+	lua, err := exec.LookPath("lua5.4")
+	if err != nil {
+		t.Skip("lua5.4 not installed (apt-get install lua5.4, or prosody, which brings it)")
+	}
+	dir := t.TempDir()
+	cfg, err := renderProsodyConfig(prosodySettings{Dir: dir, Domain: domain, Port: 15222, Iterations: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct, _ := prosodyAccount("pw", "salt\x01\"x", 4096)
+	os.WriteFile(filepath.Join(dir, "cfg.lua"), []byte(cfg), 0o600)
+	os.WriteFile(filepath.Join(dir, "acct.dat"), []byte(acct), 0o600)
+	// The config calls VirtualHost, which Prosody defines; the account file
+	// is a chunk returning a table.
+	script := `
+local seen = {}
+local env = setmetatable({ VirtualHost = function(h) seen.host = h end }, { __index = function() return nil end, __newindex = function(t, k, v) rawset(t, k, v) end })
+local f = assert(loadfile(arg[1], "t", env)); f()
+assert(seen.host == "localhost", "host")
+assert(env.default_iteration_count == 4096, "iterations")
+assert(env.c2s_require_encryption == false, "encryption")
+assert(env.c2s_ports[1] == 15222, "port")
+local a = assert(loadfile(arg[2], "t", {}))()
+assert(a.iteration_count == 4096 and a.salt == "salt\1\"x" and #a.stored_key == 40 and #a.server_key == 40, "account")
+print("ok")`
+	os.WriteFile(filepath.Join(dir, "check.lua"), []byte(script), 0o600)
+	out, err := exec.Command(lua, filepath.Join(dir, "check.lua"), filepath.Join(dir, "cfg.lua"), filepath.Join(dir, "acct.dat")).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "ok" {
+		t.Fatalf("lua: %v\n%s", err, out)
+	}
+}
+
+func TestEjabberdConfig(t *testing.T) {
+	s := ejabberdSettings{Dir: "/w", Domain: domain, Node: "n@localhost", Port: 15222, APIPort: 15280, DistPort: 15999, MaxPorts: 20000, Queue: 10000}
+	yml, ctl, err := renderEjabberdConfig(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"port: 15222\n    ip: \"127.0.0.1\"\n    module: ejabberd_c2s",
+		"port: 15280\n    ip: \"127.0.0.1\"\n    module: ejabberd_http",
+		"auth_password_format: scram", "auth_scram_hash: sha", "max_fsm_queue: 10000",
+		"mod_mam:\n    default: always", "mod_offline: {}",
+	} {
+		if !strings.Contains(yml, want) {
+			t.Errorf("ejabberd.yml lacks %q", want)
+		}
+	}
+	if strings.Contains(yml, "\t") {
+		t.Error("ejabberd.yml has a tab, which YAML forbids for indentation")
+	}
+	for _, want := range []string{"ERLANG_NODE=n@localhost\n", "ERL_DIST_PORT=15999\n", "ERL_MAX_PORTS=20000\n"} {
+		if !strings.Contains(ctl, want) {
+			t.Errorf("ejabberdctl.cfg lacks %q", want)
+		}
+	}
+}
+
+func TestAccountList(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.txt")
+	if err := writeAccountList(path, accountIDs(3), "s3cret"); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.Open(path)
+	defer f.Close()
+	var lines []string
+	for s := bufio.NewScanner(f); s.Scan(); {
+		lines = append(lines, s.Text())
+	}
+	if want := []string{"100000 s3cret", "100001 s3cret", "100002 s3cret"}; !slices.Equal(lines, want) {
+		t.Errorf("lines %q, want %q", lines, want)
+	}
+}
+
+func TestForEachAccount(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	ids := accountIDs(500)
+	err := forEachAccount(context.Background(), ids, 7, func(id int64) error {
+		mu.Lock()
+		seen[id]++
+		mu.Unlock()
+		return nil
+	})
+	if err != nil || len(seen) != len(ids) {
+		t.Fatalf("err %v, %d of %d ids", err, len(seen), len(ids))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("id %d done %d times", id, n)
+		}
+	}
+	boom := errors.New("boom")
+	var calls int
+	err = forEachAccount(context.Background(), ids, 1, func(id int64) error {
+		calls++
+		if id == 100010 {
+			return boom
+		}
+		return nil
+	})
+	if !errors.Is(err, boom) || calls != 11 {
+		t.Errorf("err %v after %d calls, want boom after 11", err, calls)
+	}
+}
+
+func TestUpstreamVersion(t *testing.T) {
+	for in, want := range map[string]string{
+		"0.12.3-1+deb12u1":        "0.12.3",
+		"23.01-1":                 "23.01",
+		"1:25.2.3+dfsg-1+deb12u4": "25.2.3",
+		"":                        "",
+	} {
+		if got := upstreamVersion(in); got != want {
+			t.Errorf("upstreamVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestNumberFindsNestedAndFlatKeys(t *testing.T) {
+	d, err := flattenJSON([]byte(`{"messages_per_s": 1234.5, "target": {"cpu_percent": 80, "rss_bytes": {"baseline": 1048576}}, "latency": {"p99": 3}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		keys []string
+		want float64
+		ok   bool
+	}{
+		{[]string{"messages_per_s"}, 1234.5, true},
+		{[]string{"cpu_percent"}, 80, true},
+		{[]string{"rss_baseline_bytes", "rss_bytes.baseline"}, 1048576, true},
+		{[]string{"latency_p99_ms", "latency.p99"}, 3, true},
+		{[]string{"logins_per_s"}, 0, false},
+	} {
+		if got, ok := number(d, tt.keys...); got != tt.want || ok != tt.ok {
+			t.Errorf("number(%v) = %v, %v; want %v, %v", tt.keys, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestFormat(t *testing.T) {
+	for _, tt := range []struct {
+		f    float64
+		d    int
+		want string
+	}{{1234567.891, 0, "1,234,568"}, {999, 1, "999.0"}, {1000, 0, "1,000"}, {-1234.5, 1, "-1,234.5"}, {0.5, 2, "0.50"}} {
+		if got := formatFloat(tt.f, tt.d); got != tt.want {
+			t.Errorf("formatFloat(%v, %d) = %s, want %s", tt.f, tt.d, got, tt.want)
+		}
+	}
+	for ms, want := range map[float64]string{0.123: "0.12", 12.34: "12.3", 178.4: "178"} {
+		if got := formatMs(ms); got != want {
+			t.Errorf("formatMs(%v) = %s, want %s", ms, got, want)
+		}
+	}
+}
+
+func TestTable(t *testing.T) {
+	data := func(s string) map[string]any {
+		d, err := flattenJSON([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	s := sizes{Sessions: 900, Concurrency: 50, Pairs: 5, Window: 8, Rate: 50, Members: 25, Online: 10, GroupRate: 5, Duration: 4 * time.Second}
+	r := &report{Sizes: s, Columns: []columnResult{
+		{Title: "Prosody 0.12.3", Results: map[string]outcome{
+			"idle": {Data: data(`{"sessions_held": 900, "rss_per_session_bytes": 35840, "rss_baseline_bytes": 20971520, "rss_peak_bytes": 52428800, "errors": 0}`)},
+			"chat": {Data: data(`{"messages_per_s": 700.4, "latency_p50_ms": 12.25, "latency_p99_ms": 178.4, "cpu_percent": 99.6, "errors": 2}`)},
+		}},
+		{Title: "ejabberd 23.01", Err: errors.New("start: ejabberd exited\nboom")},
+		{Title: "hermod XMPP", Results: map[string]outcome{
+			"idle": {Data: data(`{"sessions_held": 900, "rss_per_session_bytes": 9216, "errors": 0}`)},
+			"chat": {Err: "did not finish within 1m4s"},
+		}},
+		{Title: "hermod Turms", Results: map[string]outcome{
+			"idle": {Data: data(`{"sessions_held": 899, "rss_per_session_bytes": 4096, "rss_baseline_bytes": 10485760, "rss_peak_bytes": 14680064, "errors": 1}`)},
+			"chat": {Unsupported: true},
+		}},
+	}}
+	want := `| Scenario | Metric | Prosody 0.12.3 | ejabberd 23.01 | hermod XMPP | hermod Turms |
+|---|---|--:|--:|--:|--:|
+| idle: 900 sessions | sessions held | 900 | failed [1] | 900 | 899 |
+|  | memory per session (KiB) | 35.0 | failed [1] | 9.0 | 4.0 |
+|  | server memory, baseline → peak (MiB) | 20 → 50 | failed [1] | – | 10 → 14 |
+|  | errors | 0 | failed [1] | 0 | 1 |
+| chat: 5 pairs, window 8, 4s | messages delivered/s | 700 | failed [1] | failed [2] | n/a |
+|  | latency p50 / p99 (ms) | 12.2 / 178 | failed [1] | failed [2] | n/a |
+|  | server CPU (% of one core) | 100 | failed [1] | failed [2] | n/a |
+|  | errors | 2 | failed [1] | failed [2] | n/a |
+`
+	if got := r.table([]string{"idle", "chat"}); got != want {
+		t.Errorf("table:\n%s\nwant:\n%s", got, want)
+	}
+	wantNotes := "\n[1] ejabberd 23.01: start: ejabberd exited boom\n[2] hermod XMPP, chat: did not finish within 1m4s\n"
+	if got := r.footnotes(); got != wantNotes {
+		t.Errorf("footnotes:\n%q\nwant:\n%q", got, wantNotes)
+	}
+}

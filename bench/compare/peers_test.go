@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"hermod/internal/xmpp/xmlstream"
+	"hermod/internal/xmpp/xmpptest"
+)
+
+// The tests in this file start real servers, so they run only when asked:
+// HERMOD_COMPARE=1 go test ./bench/compare (they install Prosody and
+// ejabberd from Debian when missing, which needs root).
+func optIn(t *testing.T) {
+	t.Helper()
+	if os.Getenv("HERMOD_COMPARE") != "1" {
+		t.Skip("set HERMOD_COMPARE=1 to run: it installs prosody and ejabberd with apt-get when missing (as root) and starts real servers")
+	}
+}
+
+// logBuffer collects the run's progress for the test log.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// workDir is a directory the servers' own users can reach (t.TempDir's
+// are private to root).
+func workDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "hermod-compare-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// Each server, configured and provisioned as the comparison does it,
+// logs in the accounts with SCRAM-SHA-1 over plain TCP, passes a message
+// between two of them, and stops cleanly on SIGTERM.
+func TestServersTakeTheAccounts(t *testing.T) {
+	optIn(t)
+	ctx := context.Background()
+	var log logBuffer
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(log.String())
+		}
+	})
+	env := &environment{work: workDir(t), ids: accountIDs(20), password: "compare pw", fdLimit: 20000, log: &log}
+	if err := ensurePeers(ctx, true, env); err != nil {
+		t.Fatal(err)
+	}
+	repo, _ := filepath.Abs("../..")
+	env.versions = serverVersions(ctx, repo)
+	var err error
+	if env.hermodBin, err = buildHermod(ctx, repo, env.work); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"prosody", "ejabberd", "hermod-xmpp"} {
+		t.Run(name, func(t *testing.T) {
+			c := newColumn(name, env)
+			if err := c.Prepare(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Start(ctx); err != nil {
+				c.Stop()
+				t.Fatal(err)
+			}
+			stopped := false
+			defer func() {
+				if !stopped {
+					c.Stop()
+				}
+			}()
+			if err := c.Provision(ctx); err != nil {
+				t.Fatal(err)
+			}
+			a := login(t, c.Target(), env.ids[3], env.password)
+			b := login(t, c.Target(), env.ids[17], env.password)
+			body := "hello from " + name
+			to := fmt.Sprintf("%d@%s", env.ids[17], domain)
+			if err := a.Send(xmlstream.New(xmlstream.NSClient, "message", "type", "chat", "to", to, "id", "m1").
+				Add(xmlstream.New(xmlstream.NSClient, "body").AddText(body))); err != nil {
+				t.Fatal(err)
+			}
+			got, err := b.Expect(func(el *xmlstream.Element) bool { return el.Local == "message" && el.ChildText(xmlstream.NSClient, "body") != "" })
+			if err != nil {
+				t.Fatalf("%s: no message arrived: %v", name, err)
+			}
+			if got.ChildText(xmlstream.NSClient, "body") != body || !strings.HasPrefix(got.Attr("from"), fmt.Sprintf("%d@%s/", env.ids[3], domain)) {
+				t.Errorf("%s delivered %s", name, got)
+			}
+			// A wrong password is refused.
+			x, err := xmpptest.DialTCP(c.Target(), domain, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := x.Auth("SCRAM-SHA-1", strconv.FormatInt(env.ids[5], 10), "wrong"); err == nil {
+				t.Errorf("%s accepted a wrong password", name)
+			}
+			x.Close()
+			a.Close()
+			b.Close()
+			stopped = true
+			start := time.Now()
+			if err := c.Stop(); err != nil {
+				t.Errorf("%s did not stop cleanly: %v", name, err)
+			}
+			t.Logf("%s stopped in %s", name, time.Since(start).Round(time.Millisecond))
+		})
+	}
+}
+
+func login(t *testing.T, target string, id int64, password string) *xmpptest.Client {
+	t.Helper()
+	c, err := xmpptest.DialTCP(target, domain, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Auth("SCRAM-SHA-1", strconv.FormatInt(id, 10), password); err != nil {
+		c.Close()
+		t.Fatalf("login %d: %v", id, err)
+	}
+	if err := c.Bind(""); err != nil {
+		c.Close()
+		t.Fatalf("bind %d: %v", id, err)
+	}
+	// Available, so that the servers deliver chat messages live.
+	if err := c.SendString(`<presence/>`); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

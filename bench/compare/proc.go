@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// process is a server started by the comparison, with its output in a log
+// file. The measured process (pid) may be a descendant of the started one:
+// ejabberdctl runs the Erlang VM under su.
+type process struct {
+	name string
+	cmd  *exec.Cmd
+	log  *os.File
+	done chan struct{}
+	err  error // of cmd.Wait, once done is closed
+	pid  int
+}
+
+// startProcess starts argv with its output going to logPath, as the system
+// user runAs when the comparison runs as root and runAs is not empty.
+func startProcess(name string, argv []string, env []string, dir, logPath, runAs string) (*process, error) {
+	f, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
+	cmd.Env = append(serverEnviron(), env...)
+	cmd.Stdout, cmd.Stderr = f, f
+	// Its own process group, so that a Ctrl-C of the comparison reaches the
+	// server only through Stop.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if runAs != "" && os.Geteuid() == 0 {
+		uid, gid, err := lookupUser(runAs)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uid, Gid: gid}
+	}
+	if err := cmd.Start(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("starting %s: %w", name, err)
+	}
+	p := &process{name: name, cmd: cmd, log: f, done: make(chan struct{}), pid: cmd.Process.Pid}
+	go func() {
+		p.err = cmd.Wait()
+		f.Close()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// serverEnviron is this process's environment without HERMOD_ variables:
+// each server's settings come from the file the comparison writes alone
+// (and hermod refuses variables that name no setting).
+func serverEnviron() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HERMOD_") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func lookupUser(name string) (uid, gid uint32, err error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return 0, 0, err
+	}
+	a, _ := strconv.ParseUint(u.Uid, 10, 32)
+	b, _ := strconv.ParseUint(u.Gid, 10, 32)
+	return uint32(a), uint32(b), nil
+}
+
+// chownTree gives dir and everything under it to the system user name when
+// the comparison runs as root (servers that drop root need their own files).
+func chownTree(dir, name string) error {
+	if os.Geteuid() != 0 || name == "" {
+		return nil
+	}
+	uid, gid, err := lookupUser(name)
+	if err != nil {
+		return err
+	}
+	return filepath.Walk(dir, func(path string, _ os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(path, int(uid), int(gid))
+	})
+}
+
+// exited reports whether the started process has ended, with its error.
+func (p *process) exited() (bool, error) {
+	select {
+	case <-p.done:
+		if p.err == nil {
+			return true, fmt.Errorf("%s exited", p.name)
+		}
+		return true, fmt.Errorf("%s exited: %w", p.name, p.err)
+	default:
+		return false, nil
+	}
+}
+
+// waitReady polls ready until it succeeds, the process ends or timeout
+// passes; the log's tail goes into the error so a broken config shows.
+func (p *process) waitReady(ctx context.Context, timeout time.Duration, ready func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if dead, err := p.exited(); dead {
+			return fmt.Errorf("%w\n%s", err, p.logTail())
+		}
+		err := ready()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s not ready after %s: %v\n%s", p.name, timeout, err, p.logTail())
+		case <-tick.C:
+		}
+	}
+}
+
+// logTail is the end of the process's output.
+func (p *process) logTail() string {
+	b, _ := os.ReadFile(p.log.Name())
+	if len(b) > 3000 {
+		b = b[len(b)-3000:]
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// stop ends the server cleanly: SIGTERM to the measured process (all three
+// servers shut down on it), then, after grace, SIGKILL to it and to the
+// started process.
+func (p *process) stop(grace time.Duration) error {
+	if dead, _ := p.exited(); dead {
+		return nil
+	}
+	syscall.Kill(p.pid, syscall.SIGTERM)
+	select {
+	case <-p.done:
+		return nil
+	case <-time.After(grace):
+	}
+	syscall.Kill(p.pid, syscall.SIGKILL)
+	p.cmd.Process.Kill()
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+	}
+	return fmt.Errorf("%s did not stop within %s of SIGTERM; killed", p.name, grace)
+}
+
+// dialReady is a readiness check that a TCP listener accepts.
+func dialReady(addr string) func() error {
+	return func() error {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return err
+		}
+		return c.Close()
+	}
+}
+
+// freePort asks the kernel for a free loopback port.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// freePorts returns n distinct free loopback ports.
+func freePorts(n int) ([]int, error) {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	var out []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		ls = append(ls, l)
+		out = append(out, l.Addr().(*net.TCPAddr).Port)
+	}
+	return out, nil
+}
+
+// findDescendant finds, under root, a process whose command name is comm
+// and whose command line contains marker (ejabberd's VM under su and sh).
+func findDescendant(root int, comm, marker string) (int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		c, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "comm"))
+		if strings.TrimSpace(string(c)) != comm {
+			continue
+		}
+		line, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if !strings.Contains(string(line), marker) || !descends(pid, root) {
+			continue
+		}
+		return pid, nil
+	}
+	return 0, errors.New("not found")
+}
+
+// descends reports whether pid has ancestor among its parents.
+func descends(pid, ancestor int) bool {
+	for range 64 {
+		if pid == ancestor {
+			return true
+		}
+		if pid <= 1 {
+			return false
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+		if err != nil {
+			return false
+		}
+		// Fields after the command name, which is in parentheses.
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			return false
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) < 2 {
+			return false
+		}
+		pid, _ = strconv.Atoi(f[1])
+	}
+	return false
+}
