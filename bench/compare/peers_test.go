@@ -154,3 +154,59 @@ func login(t *testing.T, target string, id int64, password string) *xmpptest.Cli
 	}
 	return c
 }
+
+// The whole comparison at a tiny scale: every server measured in every
+// scenario, one table, the document written.
+func TestCompareSmoke(t *testing.T) {
+	optIn(t)
+	docs := filepath.Join(t.TempDir(), "benchmarks.md")
+	o, err := parseFlags([]string{"--repo", "../..", "--sessions", "30", "--pairs", "3", "--rate", "30",
+		"--members", "10", "--online", "5", "--duration", "3s", "--docs", docs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, log logBuffer
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(log.String())
+		}
+	})
+	rep, err := run(context.Background(), o, &out, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + out.String())
+	if len(rep.Columns) != len(columnNames) {
+		t.Fatalf("%d columns, want %d", len(rep.Columns), len(columnNames))
+	}
+	for _, c := range rep.Columns {
+		if c.Err != nil {
+			t.Errorf("%s: %v", c.Title, c.Err)
+			continue
+		}
+		idle := c.Results["idle"]
+		if held, _ := number(idle.Data, "sessions_held"); held != 30 {
+			t.Errorf("%s held %v of 30 idle sessions (%s)", c.Title, held, idle.Err)
+		}
+		if perSession, ok := number(idle.Data, "rss_per_session_bytes"); !ok || perSession <= 0 {
+			t.Errorf("%s: no memory per session measured: %v", c.Title, idle.Data)
+		}
+		for _, sc := range []string{"chat", "chat-rate"} {
+			if rate, _ := number(c.Results[sc].Data, "messages_per_s"); rate <= 0 {
+				t.Errorf("%s, %s: %v messages/s (%s)", c.Title, sc, rate, c.Results[sc].Err)
+			}
+		}
+		if logins, _ := number(c.Results["login"].Data, "logins_per_s"); logins <= 0 {
+			t.Errorf("%s: %v logins/s (%s)", c.Title, logins, c.Results["login"].Err)
+		}
+	}
+	doc, err := os.ReadFile(docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## Machine", "| Scenario | Metric | Prosody ", " | hermod Turms |", "idle: 30 sessions"} {
+		if !strings.Contains(string(doc), want) {
+			t.Errorf("the document lacks %q", want)
+		}
+	}
+}
