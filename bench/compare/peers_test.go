@@ -106,7 +106,9 @@ func TestServersTakeTheAccounts(t *testing.T) {
 				Add(xmlstream.New(xmlstream.NSClient, "body").AddText(body))); err != nil {
 				t.Fatal(err)
 			}
-			got, err := b.Expect(func(el *xmlstream.Element) bool { return el.Local == "message" && el.ChildText(xmlstream.NSClient, "body") != "" })
+			got, err := b.Expect(func(el *xmlstream.Element) bool {
+				return el.Local == "message" && el.ChildText(xmlstream.NSClient, "body") != ""
+			})
 			if err != nil {
 				t.Fatalf("%s: no message arrived: %v", name, err)
 			}
