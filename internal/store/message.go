@@ -24,6 +24,12 @@ type Message struct {
 	// example XMPP extension elements) kept so that a peer on the same
 	// protocol receives them intact. Opaque to the store.
 	Extensions []byte
+	// ClientID is the id the sending client gave the message (an XMPP
+	// client's origin-id, else its id attribute), so that the client's later
+	// references to it (a correction, a retraction, a reaction, a chat
+	// marker) find it. Empty for messages from Turms clients, which refer
+	// to messages by their id.
+	ClientID string
 }
 
 // IsGroup reports whether m is a group message.
@@ -72,4 +78,8 @@ type MessageRepo interface {
 	Count(ctx context.Context, q MessageQuery) (int64, error)
 	// Update changes a message. ErrNotFound if there is none.
 	Update(ctx context.Context, id int64, upd MessageUpdate) error
+	// ByClientID returns the latest message senderID sent with clientID in
+	// a conversation: with recipientID (a private message) or in groupID
+	// (when non-zero). ErrNotFound if there is none.
+	ByClientID(ctx context.Context, senderID, recipientID, groupID int64, clientID string) (*Message, error)
 }

@@ -74,6 +74,9 @@ func (s *session) handleMessage(el *xmlstream.Element) {
 			xmlstream.New(nsBlockingErrors, "blocked")}))
 		return
 	}
+	if s.handleReference(el, a) {
+		return
+	}
 	// Only this server says which stanza-id a message has (XEP-0359).
 	kept := el.Children[:0:0]
 	var body string
@@ -113,7 +116,7 @@ func (s *session) handleMessage(el *xmlstream.Element) {
 	}
 	out.Children = append(out.Children, kept...)
 	_, err := s.srv.svc.Messages.Send(s.ctx(), s.requester(), message.Draft{
-		RecipientID: a.userID, Text: body, Extensions: extBytes,
+		RecipientID: a.userID, Text: body, Extensions: extBytes, ClientID: clientID(el),
 	}, func(m *store.Message) any {
 		o := out.Copy()
 		o.Add(xmlstream.New(nsStanzaID, "stanza-id", "id", strconv.FormatInt(m.ID, 10), "by", s.srv.bareJID(m.RecipientID)))
@@ -161,7 +164,7 @@ func (s *Server) renderMessage(m *store.Message, origin any, delayed bool) []byt
 	if o, ok := origin.(*stanzaOrigin); ok && !delayed {
 		return o.bytes()
 	}
-	el := xmlstream.New(xmlstream.NSClient, "message", "type", "chat", "id", strconv.FormatInt(m.ID, 10),
+	el := xmlstream.New(xmlstream.NSClient, "message", "type", "chat", "id", refOf(m),
 		"from", s.bareJID(m.SenderID))
 	if m.Text != "" {
 		el.Add(xmlstream.New(xmlstream.NSClient, "body").AddText(m.Text))

@@ -27,7 +27,7 @@ type module struct {
 func modules(opts Options) []*module {
 	ms := []*module{
 		rosterModule(), discoModule(), pingModule(), versionModule(opts.Version), timeModule(),
-		vcardModule(), blockingModule(), sessionModule(), registerModule(), messageModule(),
+		vcardModule(), blockingModule(), sessionModule(), registerModule(), messageModule(), featuresModule(),
 		pepModule(), privateModule(),
 	}
 	return ms

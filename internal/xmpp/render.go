@@ -19,6 +19,9 @@ func (s *session) prepare(ev *event.Event) (outItem, bool) {
 		if m.IsGroup() || m.RecipientID != s.userID || !s.available.Load() {
 			return outItem{}, false // carbons and group chat are not in this release
 		}
+		if m.IsSystem {
+			return outItem{}, false // a recall's announcement: XMPP gets a retraction
+		}
 		b := ev.Rendered(event.SlotXMPP, func() []byte { return s.srv.renderMessage(m, ev.Origin, false) })
 		return outItem{b: b, msgID: m.ID}, true
 	case *event.TypingStatus:
@@ -43,7 +46,7 @@ func (s *session) prepare(ev *event.Event) (outItem, bool) {
 		*event.RelationshipChanged, *event.RelationshipGroupsChanged:
 		return outItem{ev: ev}, true
 	}
-	return outItem{}, false
+	return s.prepareFeature(ev)
 }
 
 // renderDeferred renders an event that needs the store, on the write loop.
@@ -124,7 +127,7 @@ func (s *session) renderDeferred(ev *event.Event) [][]byte {
 		}
 		return out
 	}
-	return nil
+	return s.renderFeatureDeferred(ev)
 }
 
 func (s *session) pushes(userID int64) [][]byte {

@@ -49,4 +49,13 @@ type ReactionsChanged struct {
 	UserID    int64
 	Types     []int32
 	Removed   bool
+	// Current is the user's whole set of reactions to the message after the
+	// change, for protocols that send the whole set each time (XMPP).
+	Current []int32
+	// Partial marks an event that another event of the same change follows
+	// (a set replaced by removals, then additions): protocols that send the
+	// whole set wait for the last.
+	Partial bool
+	// Message is the message reacted to, as stored.
+	Message store.Message
 }

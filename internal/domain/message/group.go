@@ -44,7 +44,7 @@ func (s *Service) sendToGroup(ctx context.Context, r domain.Requester, d Draft, 
 	m := &store.Message{
 		ID: s.ids.Next(), SenderID: r.UserID, GroupID: d.GroupID,
 		Text: d.Text, Records: d.Records, DeliveryDate: domain.Now(),
-		PreMessageID: d.PreMessageID, Extensions: d.Extensions,
+		PreMessageID: d.PreMessageID, Extensions: d.Extensions, ClientID: d.ClientID,
 	}
 	if err := s.store(ctx, m); err != nil {
 		return nil, err

@@ -97,6 +97,9 @@ type Draft struct {
 	// its text and records are copied.
 	ForwardID  int64
 	Extensions []byte
+	// ClientID is the id the sending client gave the message, by which it
+	// refers to the message later (see Find).
+	ClientID string
 }
 
 // Send stores a private or group message and relays it to the recipient's
@@ -135,7 +138,7 @@ func (s *Service) Send(ctx context.Context, r domain.Requester, d Draft, origin 
 	m := &store.Message{
 		ID: s.ids.Next(), SenderID: r.UserID, RecipientID: d.RecipientID,
 		Text: d.Text, Records: d.Records, DeliveryDate: domain.Now(),
-		PreMessageID: d.PreMessageID, Extensions: d.Extensions,
+		PreMessageID: d.PreMessageID, Extensions: d.Extensions, ClientID: d.ClientID,
 	}
 	if err := s.store(ctx, m); err != nil {
 		return nil, err

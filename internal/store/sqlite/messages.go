@@ -12,12 +12,12 @@ import (
 type messages repos
 
 const msgColumns = `id, sender_id, recipient_id, group_id, is_system, text, records, delivery_date,
-	modification_date, recall_date, pre_message_id, extensions`
+	modification_date, recall_date, pre_message_id, extensions, client_id`
 
 func (x messages) Insert(ctx context.Context, m *store.Message) error {
-	_, err := x.w.ExecContext(ctx, `INSERT INTO messages (`+msgColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := x.w.ExecContext(ctx, `INSERT INTO messages (`+msgColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		m.ID, m.SenderID, m.RecipientID, m.GroupID, m.IsSystem, m.Text, encodeRecords(m.Records), m.DeliveryDate,
-		m.ModificationDate, m.RecallDate, m.PreMessageID, m.Extensions)
+		m.ModificationDate, m.RecallDate, m.PreMessageID, m.Extensions, m.ClientID)
 	return mapErr(err)
 }
 
@@ -25,7 +25,7 @@ func scanMessage(s scanner) (*store.Message, error) {
 	var m store.Message
 	var records []byte
 	err := s.Scan(&m.ID, &m.SenderID, &m.RecipientID, &m.GroupID, &m.IsSystem, &m.Text, &records, &m.DeliveryDate,
-		&m.ModificationDate, &m.RecallDate, &m.PreMessageID, &m.Extensions)
+		&m.ModificationDate, &m.RecallDate, &m.PreMessageID, &m.Extensions, &m.ClientID)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -37,6 +37,18 @@ func scanMessage(s scanner) (*store.Message, error) {
 
 func (x messages) Get(ctx context.Context, id int64) (*store.Message, error) {
 	return scanMessage(x.r.QueryRowContext(ctx, `SELECT `+msgColumns+` FROM messages WHERE id = ?`, id))
+}
+
+func (x messages) ByClientID(ctx context.Context, senderID, recipientID, groupID int64, clientID string) (*store.Message, error) {
+	if clientID == "" {
+		return nil, store.ErrNotFound
+	}
+	if groupID != 0 {
+		recipientID = 0
+	}
+	return scanMessage(x.r.QueryRowContext(ctx, `SELECT `+msgColumns+` FROM messages
+		WHERE sender_id = ? AND client_id = ? AND recipient_id = ? AND group_id = ? ORDER BY id DESC LIMIT 1`,
+		senderID, clientID, recipientID, groupID))
 }
 
 // where builds the WHERE clause of q.

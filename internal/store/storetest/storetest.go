@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"FriendRequests", testFriendRequests},
 		{"Messages", testMessages},
 		{"MessageQueries", testMessageQueries},
+		{"MessagesByClientID", testMessagesByClientID},
 		{"Conversations", testConversations},
 		{"Versions", testVersions},
 		{"Transactions", testTransactions},
@@ -316,7 +317,7 @@ func testMessages(t *testing.T, st store.Store) {
 	ms := st.Messages()
 	full := &store.Message{
 		ID: 1, SenderID: 10, RecipientID: 20, Text: "hello", Records: [][]byte{{1, 2}, {}, []byte("xyz")},
-		DeliveryDate: 1000, PreMessageID: 7, Extensions: []byte("<x/>"),
+		DeliveryDate: 1000, PreMessageID: 7, Extensions: []byte("<x/>"), ClientID: "c-1",
 	}
 	bare := &store.Message{ID: 2, SenderID: 10, GroupID: 30, IsSystem: true, DeliveryDate: 1001}
 	must(t, ms.Insert(ctx, full))
@@ -348,6 +349,47 @@ func testMessages(t *testing.T, st store.Store) {
 	must(t, err)
 	if got.RecallDate != 1200 {
 		t.Fatalf("recall date %d", got.RecallDate)
+	}
+}
+
+func testMessagesByClientID(t *testing.T, st store.Store) {
+	ms := st.Messages()
+	for _, m := range []store.Message{
+		{ID: 1, SenderID: 1, RecipientID: 2, DeliveryDate: 100, ClientID: "a"},
+		{ID: 2, SenderID: 1, RecipientID: 2, DeliveryDate: 200, ClientID: "a"}, // a reused id: the latest wins
+		{ID: 3, SenderID: 1, RecipientID: 3, DeliveryDate: 300, ClientID: "b"},
+		{ID: 4, SenderID: 2, RecipientID: 1, DeliveryDate: 400, ClientID: "b"},
+		{ID: 5, SenderID: 1, GroupID: 9, DeliveryDate: 500, ClientID: "b"},
+		{ID: 6, SenderID: 1, RecipientID: 2, DeliveryDate: 600},
+	} {
+		must(t, ms.Insert(ctx, &m))
+	}
+	for _, tc := range []struct {
+		name                       string
+		sender, recipient, groupID int64
+		clientID                   string
+		want                       int64
+	}{
+		{"latest of a reused id", 1, 2, 0, "a", 2},
+		{"another conversation", 1, 3, 0, "b", 3},
+		{"another sender", 2, 1, 0, "b", 4},
+		{"a group", 1, 0, 9, "b", 5},
+		{"a group, recipient ignored", 1, 2, 9, "b", 5},
+		{"not in this conversation", 1, 2, 0, "b", 0},
+		{"not this sender", 2, 1, 0, "a", 0},
+		{"no id never matches", 1, 2, 0, "", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := ms.ByClientID(ctx, tc.sender, tc.recipient, tc.groupID, tc.clientID)
+			if tc.want == 0 {
+				wantErr(t, err, store.ErrNotFound)
+				return
+			}
+			must(t, err)
+			if m.ID != tc.want {
+				t.Fatalf("found %d, want %d", m.ID, tc.want)
+			}
+		})
 	}
 }
 

@@ -1,0 +1,4 @@
+-- The id an XMPP client gave a message, so that its later corrections,
+-- retractions, reactions and markers can refer to the message by it.
+ALTER TABLE messages ADD COLUMN client_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX messages_client_id ON messages (sender_id, client_id) WHERE client_id != '';
