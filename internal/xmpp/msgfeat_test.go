@@ -94,16 +94,6 @@ func withChild(space, local string) func(*xmlstream.Element) bool {
 	}
 }
 
-func errorCondition(el *xmlstream.Element) string {
-	if el.Attr("type") != "error" {
-		return ""
-	}
-	if c := el.Child(xmlstream.NSClient, "error").FirstElement(); c != nil {
-		return c.Local
-	}
-	return ""
-}
-
 // expectError waits for the error reply to the stanza with id.
 func expectError(t *testing.T, c *xmpptest.Client, id, condition string) {
 	t.Helper()
