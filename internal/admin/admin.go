@@ -60,6 +60,7 @@ func New(opts Options) *Server {
 	// scrapers need no token.
 	mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Metrics.Registry(), promhttp.HandlerOpts{}))
 	mux.Handle("POST /v1/users", s.auth(s.addUser))
+	mux.Handle("POST /v1/users/batch", s.auth(s.addUsers))
 	mux.Handle("GET /v1/users", s.auth(s.listUsers))
 	mux.Handle("GET /v1/users/{id}", s.auth(s.getUser))
 	mux.Handle("PUT /v1/users/{id}/password", s.auth(s.setPassword))

@@ -164,3 +164,36 @@ func writeDomainError(w http.ResponseWriter, err error) {
 	}
 	writeError(w, httpCode, int32(code), err.Error())
 }
+
+// NewUsers is the body of POST /v1/users/batch: Count accounts with ids
+// from FirstID, all with Password, named NamePrefix+id.
+type NewUsers struct {
+	FirstID      int64  `json:"first_id"`
+	Count        int    `json:"count"`
+	Password     string `json:"password"`
+	NamePrefix   string `json:"name_prefix"`
+	SkipExisting bool   `json:"skip_existing"`
+}
+
+// BatchResult is the answer to POST /v1/users/batch.
+type BatchResult struct {
+	Created int   `json:"created"`
+	Skipped int   `json:"skipped"`
+	FirstID int64 `json:"first_id"`
+	LastID  int64 `json:"last_id"`
+}
+
+func (s *Server) addUsers(w http.ResponseWriter, r *http.Request) {
+	var nu NewUsers
+	if !decode(w, r, &nu) {
+		return
+	}
+	created, skipped, err := s.opts.Users.AddBatch(r.Context(), user.Batch{
+		FirstID: nu.FirstID, Count: nu.Count, Password: nu.Password, NamePrefix: nu.NamePrefix, SkipExisting: nu.SkipExisting,
+	})
+	if err != nil {
+		writeDomainError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, BatchResult{Created: created, Skipped: skipped, FirstID: nu.FirstID, LastID: nu.FirstID + int64(nu.Count) - 1})
+}
