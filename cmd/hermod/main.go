@@ -27,7 +27,7 @@ func newRoot() *cobra.Command {
 	}
 	root.PersistentFlags().String("config", "", "TOML configuration file")
 	root.PersistentFlags().String("data-dir", "./hermod-data", "directory for everything the server writes")
-	root.AddCommand(newServe(), newUser(), &cobra.Command{
+	root.AddCommand(newServe(), newUser(), newBench(), &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
 		Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), "hermod", version) },

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"hermod/internal/bench"
+)
+
+// TestBenchCommand runs `hermod bench` against `hermod serve`: the flags
+// reach the run, the accounts are provisioned through the admin API, and
+// the table and the JSON file come out.
+func TestBenchCommand(t *testing.T) {
+	dir := t.TempDir()
+	n := startNode(t, dir)
+	common := []string{"--provision", "http://" + n.adminAddr, "--admin-token-file", filepath.Join(dir, "admin-token"),
+		"--users", "10", "--first-id", "300000", "--password", "s3cret", "--duration", "500ms", "--report-every", "100ms",
+		"--pid", strconv.Itoa(n.cmd.Process.Pid), "--source-addrs", "127.0.0.1-127.0.0.3"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want func(r *bench.Result) bool
+	}{
+		{"turms chat", []string{"chat", "--protocol", "turms", "--target", n.tcp, "--pairs", "2", "--window", "2"},
+			func(r *bench.Result) bool {
+				return r.MessagesSent > 0 && r.MessagesDelivered == r.MessagesSent && r.SessionsHeld == 4
+			}},
+		{"xmpp idle", []string{"idle", "--protocol", "xmpp", "--transport", "starttls", "--target", n.xmpp, "--domain", "localhost", "--sessions", "6"},
+			func(r *bench.Result) bool { return r.SessionsHeld == 6 && r.Logins == 6 && r.RSSBaselineBytes > 0 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			js := filepath.Join(t.TempDir(), "result.json")
+			out := mustHermod(t, append(append([]string{"bench"}, tc.args...), append(common, "--json", js)...)...)
+			for _, want := range []string{"sessions_held", "messages_per_s", "latency", "rss_per_session", "cpu_percent"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("the table lacks %s:\n%s", want, out)
+				}
+			}
+			b, err := os.ReadFile(js)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r bench.Result
+			if err := json.Unmarshal(b, &r); err != nil {
+				t.Fatal(err)
+			}
+			if r.Errors != 0 || r.PID != n.cmd.Process.Pid || !tc.want(&r) {
+				t.Fatalf("result:\n%s\n%s", b, out)
+			}
+			if !strings.Contains(string(b), `"messages_delivered"`) || !strings.Contains(string(b), `"latency_p99_ms"`) {
+				t.Fatalf("JSON keys:\n%s", b)
+			}
+		})
+	}
+}
+
+func TestBenchCommandRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bench", "idle", "--target", "10.0.0.1:5222", "--users", "1"}, "loopback"},
+		{[]string{"bench", "idle", "--target", "ws://example.com:5280/xmpp-websocket", "--transport", "ws", "--users", "1"}, "loopback"},
+		{[]string{"bench", "flood", "--target", "127.0.0.1:5222", "--users", "1"}, "unknown scenario"},
+		{[]string{"bench", "group", "--target", "127.0.0.1:5222", "--users", "1"}, "not supported"},
+		{[]string{"bench", "idle", "--target", "127.0.0.1:5222"}, "--users"},
+		{[]string{"bench", "idle", "--target", "127.0.0.1:5222", "--users", "1", "--provision", "http://127.0.0.1:8510"}, "admin-token"},
+	} {
+		out, err := hermod(t, tc.args...)
+		if err == nil || !strings.Contains(out, tc.want) {
+			t.Errorf("hermod %s: %v\n%s\nwant an error with %q", strings.Join(tc.args, " "), err, out, tc.want)
+		}
+	}
+}

@@ -1,0 +1,267 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"hermod/internal/turms/pb"
+)
+
+// idle logs Sessions in and holds them for Duration. It returns how long
+// they were held.
+func (r *runner) idle(ctx context.Context) (time.Duration, error) {
+	r.setPhase("ramp")
+	t0 := time.Now()
+	r.loginAll(ctx, r.cfg.Sessions, func(int) func([]byte) { return nil })
+	ramp := time.Since(t0)
+	fmt.Fprintf(r.log, "bench: %d of %d sessions up in %.1fs\n", r.held.Load(), r.cfg.Sessions, ramp.Seconds())
+	r.setPhase("hold")
+	hold, cancel := context.WithTimeout(ctx, r.cfg.Duration)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); r.keepalive(hold) }()
+	<-hold.Done()
+	wg.Wait()
+	// logins_per_s of idle is the ramp's login rate.
+	return ramp, nil
+}
+
+// login logs in and out with Concurrency dialers for Duration.
+func (r *runner) login(ctx context.Context) (time.Duration, error) {
+	r.setPhase("login")
+	run, cancel := context.WithTimeout(ctx, r.cfg.Duration)
+	defer cancel()
+	start := time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range r.cfg.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !over(run) {
+				i := int(next.Add(1) - 1)
+				if r.cfg.Ramp > 0 && !sleepUntil(run, start.Add(time.Duration(float64(i)/r.cfg.Ramp*float64(time.Second)))) {
+					return
+				}
+				s, err := r.loginOne(run, r.accts[i%len(r.accts)], i)
+				if err != nil {
+					if !over(run) {
+						r.fail(fmt.Errorf("login: %w", err))
+					}
+					if r.noFiles.Load() {
+						return
+					}
+					continue
+				}
+				s.close()
+			}
+		}()
+	}
+	wg.Wait()
+	return time.Since(start), nil
+}
+
+// chat runs Pairs pairs of sessions sending each other messages.
+func (r *runner) chat(ctx context.Context) (time.Duration, error) {
+	cfg := r.cfg
+	r.flows = make([]*flow, cfg.Pairs)
+	for i := range r.flows {
+		r.flows[i] = newFlow(cfg.Window, 1)
+	}
+	r.setPhase("login")
+	ss := r.loginAll(ctx, 2*cfg.Pairs, func(int) func([]byte) { return r.onDelivery(-1) })
+	var senders []func(context.Context, int, time.Time, time.Time)
+	for p := range cfg.Pairs {
+		a, b := ss[2*p], ss[2*p+1]
+		if a == nil || b == nil {
+			continue
+		}
+		ends := [2]session{a, b}
+		dests := [2]*dest{chatDest(cfg, r.accts[(2*p+1)%len(r.accts)]), chatDest(cfg, r.accts[(2*p)%len(r.accts)])}
+		senders = append(senders, func(ctx context.Context, k int, sched, _ time.Time) {
+			r.sendLoop(ctx, p, len(senders), sched, func(n int) (session, *dest) { return ends[n%2], dests[n%2] })
+		})
+	}
+	if len(senders) == 0 {
+		return 0, errors.New("no pair could log in")
+	}
+	return r.drive(ctx, senders)
+}
+
+// group runs Senders members of one group of Members sending to it, with
+// Online members logged in. Turms only.
+func (r *runner) group(ctx context.Context) (time.Duration, error) {
+	cfg := r.cfg
+	if cfg.Protocol != "turms" {
+		return 0, errors.New("the xmpp group scenario (MUC) is not supported yet")
+	}
+	if len(r.accts) < cfg.Members {
+		return 0, fmt.Errorf("group needs %d accounts, there are %d", cfg.Members, len(r.accts))
+	}
+	gid, err := r.makeGroup(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("creating the group: %w", err)
+	}
+	r.flows = make([]*flow, cfg.Senders)
+	for i := range r.flows {
+		r.flows[i] = newFlow(cfg.Window, cfg.Online-1)
+	}
+	r.setPhase("login")
+	ss := r.loginAll(ctx, cfg.Online, func(i int) func([]byte) {
+		if i < cfg.Senders {
+			return r.onDelivery(i)
+		}
+		return r.onDelivery(-1)
+	})
+	to := &dest{id: gid, group: true}
+	var senders []func(context.Context, int, time.Time, time.Time)
+	for i := range cfg.Senders {
+		if ss[i] == nil {
+			continue
+		}
+		senders = append(senders, func(ctx context.Context, k int, sched, _ time.Time) {
+			r.sendLoop(ctx, i, len(senders), sched, func(int) (session, *dest) { return ss[i], to })
+		})
+	}
+	if len(senders) == 0 {
+		return 0, errors.New("no sender could log in")
+	}
+	return r.drive(ctx, senders)
+}
+
+// makeGroup creates the group type (through the admin API), the group and
+// its members, as the first account, and returns the group id.
+func (r *runner) makeGroup(ctx context.Context) (int64, error) {
+	cfg := r.cfg
+	if cfg.Provision == "" {
+		return 0, errors.New("the group scenario needs --provision and an admin token to create a group type that holds --members")
+	}
+	typeID, err := newAdmin(cfg.Provision, cfg.AdminToken).createGroupType(ctx, cfg.Members)
+	if err != nil {
+		return 0, err
+	}
+	owner, err := r.conn.t.login(ctx, r.accts[0])
+	if err != nil {
+		return 0, fmt.Errorf("owner login: %w", err)
+	}
+	defer owner.close()
+	if owner.tcp != nil {
+		owner.tcp.SetDeadline(time.Now().Add(setupAllowance))
+	}
+	n, err := owner.request(ctx, &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateGroupRequest{CreateGroupRequest: &pb.CreateGroupRequest{
+		Name: "bench", TypeId: proto.Int64(typeID),
+	}}})
+	if err != nil {
+		return 0, err
+	}
+	if n.GetCode() != codeOK {
+		return 0, fmt.Errorf("CreateGroup: code %d %s", n.GetCode(), n.GetReason())
+	}
+	gid := n.GetData().GetLong()
+	const batch = 500
+	for i := 1; i < cfg.Members; i += batch {
+		ids := make([]int64, 0, batch)
+		for j := i; j < min(i+batch, cfg.Members); j++ {
+			ids = append(ids, r.accts[j].id)
+		}
+		n, err := owner.request(ctx, &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateGroupMembersRequest{CreateGroupMembersRequest: &pb.CreateGroupMembersRequest{
+			GroupId: gid, UserIds: ids,
+		}}})
+		if err != nil {
+			return 0, err
+		}
+		if n.GetCode() != codeOK {
+			return 0, fmt.Errorf("CreateGroupMembers: code %d %s", n.GetCode(), n.GetReason())
+		}
+	}
+	fmt.Fprintf(r.log, "bench: group %d with %d members\n", gid, cfg.Members)
+	return gid, nil
+}
+
+// onDelivery returns the body handler of a session; self is the flow the
+// session sends on (its own group messages are not deliveries), or -1.
+func (r *runner) onDelivery(self int) func([]byte) {
+	return func(b []byte) {
+		f, slot, sent, ok := parseBody(b, r.marker)
+		if !ok || f == self || f < 0 || f >= len(r.flows) {
+			return
+		}
+		r.msgLat.record(r.now() - sent)
+		r.delivered.Add(1)
+		r.flows[f].delivered(slot)
+	}
+}
+
+// drive runs the senders for Duration, then waits up to Drain for the
+// messages in flight. It returns the sending time.
+func (r *runner) drive(ctx context.Context, senders []func(context.Context, int, time.Time, time.Time)) (time.Duration, error) {
+	r.setPhase("send")
+	start := time.Now()
+	run, cancel := context.WithDeadline(ctx, start.Add(r.cfg.Duration))
+	defer cancel()
+	var wg sync.WaitGroup
+	for k, s := range senders {
+		wg.Add(1)
+		go func() { defer wg.Done(); s(run, k, start, start.Add(r.cfg.Duration)) }()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	r.deliveredInWindow = r.delivered.Load()
+	r.setPhase("drain")
+	want := r.sent.Load()
+	if r.cfg.Scenario == "group" {
+		want *= int64(r.cfg.Online - 1)
+	}
+	deadline := time.Now().Add(r.cfg.Drain)
+	for r.delivered.Load() < want && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return elapsed, nil
+}
+
+// sendLoop sends on flow f until ctx ends: as fast as the window allows,
+// or, with Rate, on a schedule shared by all nFlows flows. pick gives the
+// session and destination of the n-th message.
+func (r *runner) sendLoop(ctx context.Context, f, nFlows int, start time.Time, pick func(n int) (session, *dest)) {
+	fl := r.flows[f]
+	var interval, offset time.Duration
+	if r.cfg.Rate > 0 {
+		interval = time.Duration(float64(nFlows) / r.cfg.Rate * float64(time.Second))
+		offset = time.Duration(float64(f) / r.cfg.Rate * float64(time.Second))
+	}
+	var body []byte
+	for n := 0; !over(ctx); n++ {
+		var sent time.Duration
+		if interval > 0 {
+			// The time stamp is the scheduled time, not the actual one:
+			// a server that stalls the sender is charged for the wait
+			// (no coordinated omission).
+			at := start.Add(offset + time.Duration(n)*interval)
+			if !sleepUntil(ctx, at) {
+				return
+			}
+			sent = at.Sub(r.epoch)
+		}
+		slot, ok := fl.acquire(ctx)
+		if !ok {
+			return
+		}
+		if interval == 0 {
+			sent = r.now()
+		}
+		s, to := pick(n)
+		body = appendBody(body[:0], r.marker, f, slot, sent, r.cfg.BodySize)
+		if err := s.sendBody(to, body); err != nil {
+			r.fail(fmt.Errorf("send: %w", err))
+			return
+		}
+		r.sent.Add(1)
+	}
+}
