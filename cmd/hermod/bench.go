@@ -96,4 +96,3 @@ With --pid the target process's RSS and CPU are sampled from /proc.`,
 	f.StringVar(&cfg.JSONFile, "json", "", "write the result as JSON to this file")
 	return cmd
 }
-

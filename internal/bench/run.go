@@ -24,25 +24,25 @@ type runner struct {
 	epoch  time.Time
 	marker []byte
 
-	logins     atomic.Int64
-	sent       atomic.Int64
-	delivered  atomic.Int64
-	held       atomic.Int64
-	errs       errorLog
-	loginLat   latency
-	msgLat     latency
-	noFiles    atomic.Bool // the file limit was hit: dial no more
-	closing    atomic.Bool // sessions are being closed on purpose
-	phase      atomic.Value
-	peakRSS    atomic.Int64
-	toolPeak   atomic.Int64
-	flows      []*flow
+	logins    atomic.Int64
+	sent      atomic.Int64
+	delivered atomic.Int64
+	held      atomic.Int64
+	errs      errorLog
+	loginLat  latency
+	msgLat    latency
+	noFiles   atomic.Bool // the file limit was hit: dial no more
+	closing   atomic.Bool // sessions are being closed on purpose
+	phase     atomic.Value
+	peakRSS   atomic.Int64
+	toolPeak  atomic.Int64
+	flows     []*flow
 	// deliveredInWindow is what was delivered while the load ran, the
 	// numerator of messages_per_s (the drain after it is not timed).
 	deliveredInWindow int64
-	readers    sync.WaitGroup
-	sessionsMu sync.Mutex
-	sessions   []session
+	readers           sync.WaitGroup
+	sessionsMu        sync.Mutex
+	sessions          []session
 }
 
 func (r *runner) now() time.Duration { return time.Since(r.epoch) }
