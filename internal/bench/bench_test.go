@@ -172,6 +172,19 @@ func TestGroup(t *testing.T) {
 			}
 		})
 	}
+	// Without the admin API (accounts made beforehand, as above), the
+	// group has the default type and its members accept invitations.
+	t.Run("invitations", func(t *testing.T) {
+		c := n.config("group", "turms", "tcp")
+		c.Provision, c.AdminToken = "", ""
+		c.Users, c.FirstID, c.Members, c.Online, c.Senders, c.Window = 30, 200000, 30, 5, 1, 1
+		res := run(t, c)
+		checkMessages(t, res, 4)
+		c.Members, c.Users = 501, 600
+		if _, err := Run(context.Background(), c, io.Discard); err == nil || !strings.Contains(err.Error(), "--provision") {
+			t.Fatalf("a group of 501 without a group type: %v", err)
+		}
+	})
 }
 
 // checkMessages checks that every message sent reached each of its

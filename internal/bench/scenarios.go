@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"google.golang.org/protobuf/proto"
 
 	"hermod/internal/turms/pb"
 )
@@ -136,16 +135,22 @@ func (r *runner) group(ctx context.Context) (time.Duration, error) {
 	return r.drive(ctx, senders)
 }
 
-// makeGroup creates the group type (through the admin API), the group and
-// its members, as the first account, and returns the group id.
+// makeGroup creates the group, owned by the first account, with the first
+// Members accounts in it, and returns its id. With the admin API it makes
+// a group type that holds Members and lets the owner add them at once;
+// without it the group has the default type (at most 500 members), whose
+// members must accept an invitation, so each logs in once to accept.
 func (r *runner) makeGroup(ctx context.Context) (int64, error) {
 	cfg := r.cfg
-	if cfg.Provision == "" {
-		return 0, errors.New("the group scenario needs --provision and an admin token to create a group type that holds --members")
-	}
-	typeID, err := newAdmin(cfg.Provision, cfg.AdminToken).createGroupType(ctx, cfg.Members)
-	if err != nil {
-		return 0, err
+	var typeID *int64
+	if cfg.Provision != "" {
+		id, err := newAdmin(cfg.Provision, cfg.AdminToken).createGroupType(ctx, cfg.Members)
+		if err != nil {
+			return 0, err
+		}
+		typeID = &id
+	} else if cfg.Members > defaultGroupSize {
+		return 0, fmt.Errorf("a group of more than %d members needs a group type that holds it: give --provision and an admin token", defaultGroupSize)
 	}
 	owner, err := r.conn.t.login(ctx, r.accts[0])
 	if err != nil {
@@ -155,34 +160,85 @@ func (r *runner) makeGroup(ctx context.Context) (int64, error) {
 	if owner.tcp != nil {
 		owner.tcp.SetDeadline(time.Now().Add(setupAllowance))
 	}
-	n, err := owner.request(ctx, &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateGroupRequest{CreateGroupRequest: &pb.CreateGroupRequest{
-		Name: "bench", TypeId: proto.Int64(typeID),
+	ask := func(c *turmsClient, req *pb.TurmsRequest) (*pb.TurmsNotification, error) {
+		n, err := c.request(ctx, req)
+		if err == nil && n.GetCode() != codeOK {
+			err = fmt.Errorf("%T: code %d %s", req.Kind, n.GetCode(), n.GetReason())
+		}
+		return n, err
+	}
+	n, err := ask(owner, &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateGroupRequest{CreateGroupRequest: &pb.CreateGroupRequest{
+		Name: "bench", TypeId: typeID,
 	}}})
 	if err != nil {
 		return 0, err
 	}
-	if n.GetCode() != codeOK {
-		return 0, fmt.Errorf("CreateGroup: code %d %s", n.GetCode(), n.GetReason())
-	}
 	gid := n.GetData().GetLong()
-	const batch = 500
-	for i := 1; i < cfg.Members; i += batch {
-		ids := make([]int64, 0, batch)
-		for j := i; j < min(i+batch, cfg.Members); j++ {
-			ids = append(ids, r.accts[j].id)
+	if typeID != nil {
+		const batch = 500
+		for i := 1; i < cfg.Members; i += batch {
+			ids := make([]int64, 0, batch)
+			for j := i; j < min(i+batch, cfg.Members); j++ {
+				ids = append(ids, r.accts[j].id)
+			}
+			if _, err := ask(owner, &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateGroupMembersRequest{CreateGroupMembersRequest: &pb.CreateGroupMembersRequest{
+				GroupId: gid, UserIds: ids,
+			}}}); err != nil {
+				return 0, err
+			}
 		}
-		n, err := owner.request(ctx, &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateGroupMembersRequest{CreateGroupMembersRequest: &pb.CreateGroupMembersRequest{
-			GroupId: gid, UserIds: ids,
-		}}})
-		if err != nil {
-			return 0, err
-		}
-		if n.GetCode() != codeOK {
-			return 0, fmt.Errorf("CreateGroupMembers: code %d %s", n.GetCode(), n.GetReason())
-		}
+	} else if err := r.inviteMembers(ctx, owner, gid, ask); err != nil {
+		return 0, err
 	}
 	fmt.Fprintf(r.log, "bench: group %d with %d members\n", gid, cfg.Members)
 	return gid, nil
+}
+
+// defaultGroupSize is the size limit of Turms's default group type.
+const defaultGroupSize = 500
+
+// inviteMembers invites every member and has each accept.
+func (r *runner) inviteMembers(ctx context.Context, owner *turmsClient, gid int64, ask func(*turmsClient, *pb.TurmsRequest) (*pb.TurmsNotification, error)) error {
+	invitations := make([]int64, r.cfg.Members)
+	for j := 1; j < r.cfg.Members; j++ {
+		n, err := ask(owner, &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateGroupInvitationRequest{CreateGroupInvitationRequest: &pb.CreateGroupInvitationRequest{
+			GroupId: gid, InviteeId: r.accts[j].id, Content: "bench",
+		}}})
+		if err != nil {
+			return err
+		}
+		invitations[j] = n.GetData().GetLong()
+	}
+	var next atomic.Int64
+	next.Store(1)
+	var wg sync.WaitGroup
+	errs := make(chan error, r.cfg.Concurrency)
+	for range r.cfg.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				j := int(next.Add(1) - 1)
+				if j >= r.cfg.Members || ctx.Err() != nil {
+					return
+				}
+				m, err := r.conn.t.login(ctx, r.accts[j])
+				if err == nil {
+					_, err = ask(m, &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateGroupInvitationRequest{UpdateGroupInvitationRequest: &pb.UpdateGroupInvitationRequest{
+						InvitationId: invitations[j], ResponseAction: pb.ResponseAction_ACCEPT,
+					}}})
+					m.close()
+				}
+				if err != nil {
+					errs <- fmt.Errorf("member %s accepting: %w", r.accts[j].user, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
 }
 
 // onDelivery returns the body handler of a session; self is the flow the
