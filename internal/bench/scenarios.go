@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-
 	"hermod/internal/turms/pb"
 )
 
