@@ -16,6 +16,11 @@ import (
 const (
 	nsCorrect   = "urn:xmpp:message-correct:0"
 	nsRetract   = "urn:xmpp:message-retract:1"
+	// nsRetract0 and nsFasten are the retraction of XEP-0424 before
+	// version 0.4 (still sent by some clients): an <apply-to/> with a
+	// <retract/> inside.
+	nsRetract0 = "urn:xmpp:message-retract:0"
+	nsFasten   = "urn:xmpp:fasten:0"
 	nsFallback  = "urn:xmpp:fallback:0"
 	nsHints     = "urn:xmpp:hints"
 	nsReactions = "urn:xmpp:reactions:0"
@@ -42,7 +47,9 @@ func (s *session) handleReference(el *xmlstream.Element, a address) bool {
 	}
 	switch {
 	case el.Child(nsRetract, "retract") != nil:
-		s.retract(el, a)
+		s.retract(el, a, el.Child(nsRetract, "retract").Attr("id"))
+	case el.Child(nsFasten, "apply-to").Child(nsRetract0, "retract") != nil:
+		s.retract(el, a, el.Child(nsFasten, "apply-to").Attr("id"))
 	case el.Child(nsCorrect, "replace") != nil:
 		s.correct(el, a)
 	case el.Child(nsReactions, "reactions") != nil:

@@ -466,3 +466,19 @@ func TestTurmsReadDateIsAnXMPPDisplayedMarker(t *testing.T) {
 		t.Fatalf("XMPP got %s, want Bob's displayed marker for the last message, 'second'", got)
 	}
 }
+
+// Clients that implement XEP-0424 before 0.4 (slixmpp among them) fasten
+// the retraction to the message.
+func TestXMPPRetractionByFastening(t *testing.T) {
+	e := newEnv(t)
+	e.friends()
+	a := e.online(1001, "laptop")
+	tb := e.turms(1002)
+	chat(t, a, 1002, "old-style", "take it back", "")
+	id := turmsMessageID(t, tb, "take it back")
+	chat(t, a, 1002, "r1", "retracted", `<apply-to xmlns='urn:xmpp:fasten:0' id='old-style'><retract xmlns='urn:xmpp:message-retract:0'/></apply-to>`)
+	um := push(t, tb, func(r *pb.TurmsRequest) bool { return r.GetUpdateMessageRequest() != nil }).GetUpdateMessageRequest()
+	if um.GetMessageId() != id || um.RecallDate == nil {
+		t.Fatalf("Turms got %v, want a recall of %d", um, id)
+	}
+}

@@ -13,11 +13,12 @@ import (
 // know XEP-0424.
 const retractionFallback = "/me retracted a previous message, but it's unsupported by your client."
 
-// retract applies a message retraction (XEP-0424) as a recall of the
-// message: only its sender may, within messages.recall_window. The
-// retraction's fallback body is not a message of its own.
-func (s *session) retract(el *xmlstream.Element, a address) {
-	m, serr := s.referenced(a, el.Child(nsRetract, "retract").Attr("id"))
+// retract applies a message retraction (XEP-0424) of the message ref names
+// as a recall of the message: only its sender may, within
+// messages.recall_window. The retraction's fallback body is not a message
+// of its own.
+func (s *session) retract(el *xmlstream.Element, a address, ref string) {
+	m, serr := s.referenced(a, ref)
 	if serr != nil {
 		s.send(stanzaError(el, serr))
 		return
