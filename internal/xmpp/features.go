@@ -14,13 +14,13 @@ import (
 // the domain: a correction is an edit, a retraction a recall, reactions are
 // reactions, a displayed marker moves the read date.
 const (
-	nsCorrect   = "urn:xmpp:message-correct:0"
-	nsRetract   = "urn:xmpp:message-retract:1"
+	nsCorrect = "urn:xmpp:message-correct:0"
+	nsRetract = "urn:xmpp:message-retract:1"
 	// nsRetract0 and nsFasten are the retraction of XEP-0424 before
 	// version 0.4 (still sent by some clients): an <apply-to/> with a
 	// <retract/> inside.
-	nsRetract0 = "urn:xmpp:message-retract:0"
-	nsFasten   = "urn:xmpp:fasten:0"
+	nsRetract0  = "urn:xmpp:message-retract:0"
+	nsFasten    = "urn:xmpp:fasten:0"
 	nsFallback  = "urn:xmpp:fallback:0"
 	nsHints     = "urn:xmpp:hints"
 	nsReactions = "urn:xmpp:reactions:0"
