@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 
 	"crypto/tls"
@@ -216,6 +217,14 @@ func (s *Server) Stop(ctx context.Context) error {
 
 // Turms returns the Turms adapter (its bound addresses, for tests).
 func (s *Server) Turms() *turms.Server { return s.turms }
+
+// FilesAddr returns the file listener's bound address (for tests), or nil.
+func (s *Server) FilesAddr() net.Addr {
+	if s.files == nil || s.files.ln == nil {
+		return nil
+	}
+	return s.files.ln.Addr()
+}
 
 // XMPP returns the XMPP adapter (its bound addresses, for tests).
 func (s *Server) XMPP() *xmpp.Server { return s.xmpp }

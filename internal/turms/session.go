@@ -195,6 +195,10 @@ func (s *session) Deliver(ev *event.Event) {
 		if p.OwnerID != s.userID && !p.RelayToRelated {
 			return
 		}
+	case *event.UserInfoUpdated:
+		if p.User.ID != s.userID && !p.RelayToRelated {
+			return
+		}
 	}
 	b := ev.Rendered(event.SlotTurms, func() []byte { return s.srv.renderEvent(ev) })
 	if b == nil {

@@ -72,6 +72,10 @@ type pepProvider struct {
 	publish func(s *session, it pepItem, payload *xmlstream.Element) (pepItem, error)
 	// retract removes an item; nil refuses.
 	retract func(s *session, id string) error
+	// byProfile marks nodes derived from the profile: their followers are
+	// told by the profile change a publish makes (which Turms clients
+	// make too), not by the publish.
+	byProfile bool
 }
 
 // pepProviders are the provided nodes by name. Files register theirs in
@@ -273,7 +277,7 @@ func (s *session) pepPublish(pub, opts *xmlstream.Element) (*xmlstream.Element, 
 		return nil, pubsubErr(errBadRequest("an item has exactly one payload element"), "invalid-payload")
 	}
 	payload := xmlstream.Append(nil, payloads[0], "")
-	if len(payload) > s.srv.opts.PEPMaxItemBytes {
+	if len(payload) > s.srv.opts.PEPMaxItemBytes && pepProviders[name] == nil {
 		return nil, pubsubErr(errNotAcceptable("the item exceeds "+strconv.Itoa(s.srv.opts.PEPMaxItemBytes)+" bytes"), "payload-too-big")
 	}
 	it := pepItem{id: items[0].Attr("id"), payload: payload}
@@ -291,9 +295,9 @@ func (s *session) pepPublish(pub, opts *xmlstream.Element) (*xmlstream.Element, 
 	}
 	switch {
 	case n.provider != nil:
-		if opts != nil && !n.cfg.satisfies(opts, s.srv.opts.PEPMaxItems) {
-			return nil, preconditionNotMet()
-		}
+		// A provided node's configuration is the server's: publish-options
+		// are not preconditions here, so that clients asking for another
+		// access model still set their avatar or nickname.
 		if n.provider.publish == nil {
 			return nil, errForbidden("this node is read-only")
 		}
@@ -323,7 +327,9 @@ func (s *session) pepPublish(pub, opts *xmlstream.Element) (*xmlstream.Element, 
 			return nil, err
 		}
 	}
-	s.srv.notifyPEP(s.userID, &pepNotice{owner: s.userID, node: name, access: n.cfg.Access, items: []pepItem{it}})
+	if n.provider == nil || !n.provider.byProfile {
+		s.srv.notifyPEP(s.userID, &pepNotice{owner: s.userID, node: name, access: n.cfg.Access, items: []pepItem{it}})
+	}
 	return xmlstream.New(nsPubSub, "pubsub").Add(
 		xmlstream.New(nsPubSub, "publish", "node", name).Add(xmlstream.New(nsPubSub, "item", "id", it.id))), nil
 }

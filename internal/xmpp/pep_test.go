@@ -56,6 +56,11 @@ func withCaps(t *testing.T, c *xmpptest.Client, features []string, expectQuery b
 		qr.Add(xmlstream.New(nsDiscoInfo, "feature", "var", f))
 	}
 	must(t, c.Send(r.Add(qr)))
+	// The server reads a stream in order: once this ping is answered, it
+	// knows what the client follows.
+	if r, err := c.IQ("get", domain, xmlstream.New("urn:xmpp:ping", "ping")); err != nil || r.Attr("type") != "result" {
+		t.Fatalf("ping: %v %v", r, err)
+	}
 }
 
 func publishOptions(fields map[string]string) *xmlstream.Element {

@@ -67,7 +67,7 @@ func (s *session) broadcastPresence(el *xmlstream.Element, unavailable bool) {
 		s.goUnavailable(el)
 		return
 	}
-	p := s.stamp(el)
+	p := s.srv.stampAvatar(s.stamp(el), s.userID)
 	st := statusOfShow(el.ChildText(xmlstream.NSClient, "show"))
 	first := !s.available.Swap(true)
 	s.presence.Store(p)
@@ -275,7 +275,7 @@ func (s *Server) presenceOf(userID, viewer int64, except *session) [][]byte {
 			continue
 		}
 		if p := x.presence.Load(); p != nil {
-			out = append(out, xmlstream.Append(nil, p, ""))
+			out = append(out, xmlstream.Append(nil, s.stampAvatar(p, userID), ""))
 		}
 	}
 	if turms {
@@ -302,8 +302,11 @@ func (s *Server) turmsPresence(userID, viewer int64) []byte {
 	p := xmlstream.New(xmlstream.NSClient, "presence", "from", from)
 	if !online || st == presence.Offline || (st == presence.Invisible && userID != viewer) {
 		p.SetAttr("type", "unavailable")
-	} else if show := showOfStatus(st); show != "" {
-		p.Add(xmlstream.New(xmlstream.NSClient, "show").AddText(show))
+	} else {
+		if show := showOfStatus(st); show != "" {
+			p.Add(xmlstream.New(xmlstream.NSClient, "show").AddText(show))
+		}
+		p = s.stampAvatar(p, userID)
 	}
 	return xmlstream.Append(nil, p, "")
 }

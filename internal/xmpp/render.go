@@ -42,6 +42,8 @@ func (s *session) prepare(ev *event.Event) (outItem, bool) {
 		// Rendered in the write loop: it consults the blocklist and the
 		// router, which must not be entered from the router's delivery.
 		return outItem{ev: ev}, s.available.Load()
+	case *event.UserInfoUpdated:
+		return outItem{ev: ev}, s.available.Load()
 	case *event.FriendRequestCreated, *event.FriendRequestReplied, *event.FriendRequestRecalled,
 		*event.RelationshipChanged, *event.RelationshipGroupsChanged:
 		return outItem{ev: ev}, true
@@ -111,6 +113,8 @@ func (s *session) renderDeferred(ev *event.Event) [][]byte {
 			}
 		}
 		return out
+	case *event.UserInfoUpdated:
+		return s.renderProfileChange(ev, &p.User)
 	case *event.RelationshipGroupsChanged:
 		// A group was renamed or deleted: the items that were in it changed,
 		// and which they were is gone, so every item is pushed.

@@ -115,6 +115,7 @@ type Server struct {
 	iq       map[string]iqHandler
 	caps     capsCache
 	capsVer  string // of the server's disco#info (XEP-0115)
+	avatars  avatars
 
 	lns      []net.Listener
 	httpSrvs []*http.Server
@@ -133,6 +134,7 @@ func New(opts Options, svc Services, log *slog.Logger) *Server {
 		secret:   make([]byte, 32),
 		sessions: make(map[*session]struct{}),
 		caps:     capsCache{entries: make(map[string]*capsEntry)},
+		avatars:  avatars{byID: make(map[int64]*avatar), pending: make(map[int64]*avatar), announced: make(map[int64][2]string)},
 	}
 	rand.Read(s.secret)
 	if opts.TLS != nil && len(opts.TLS.Certificates) > 0 && len(opts.TLS.Certificates[0].Certificate) > 0 {

@@ -1,6 +1,7 @@
 package xmpp
 
 import (
+	"encoding/base64"
 	"strings"
 
 	"hermod/internal/domain/user"
@@ -10,7 +11,8 @@ import (
 const nsVCard = "vcard-temp"
 
 // vcardModule maps vCard-temp (XEP-0054) onto the user profile: FN and
-// NICKNAME are the name, DESC the intro, PHOTO/EXTVAL the picture URL.
+// NICKNAME are the name, DESC the intro, PHOTO the picture: the avatar as
+// BINVAL (XEP-0398), or EXTVAL, a URL.
 func vcardModule() *module {
 	return &module{
 		features: []string{nsVCard}, accountFeatures: []string{nsVCard},
@@ -32,6 +34,8 @@ func (s *session) vcard(iq, v *xmlstream.Element, to int64) (*xmlstream.Element,
 		if photo := v.Child(nsVCard, "PHOTO"); photo != nil {
 			if ext := photo.ChildText(nsVCard, "EXTVAL"); ext != "" {
 				ch.ProfilePicture = &ext
+			} else if err := s.vcardPhoto(photo); err != nil {
+				return nil, err
 			}
 		}
 		return nil, s.srv.svc.Users.UpdateProfile(s.ctx(), s.requester(), ch, nil)
@@ -55,7 +59,11 @@ func (s *session) vcard(iq, v *xmlstream.Element, to int64) (*xmlstream.Element,
 	if u.Intro != "" {
 		out.Add(xmlstream.New(nsVCard, "DESC").AddText(u.Intro))
 	}
-	if u.ProfilePicture != "" {
+	if a := s.srv.avatarOf(to); a != nil {
+		out.Add(xmlstream.New(nsVCard, "PHOTO").Add(
+			xmlstream.New(nsVCard, "TYPE").AddText(a.mediaType),
+			xmlstream.New(nsVCard, "BINVAL").AddText(base64.StdEncoding.EncodeToString(a.data))))
+	} else if u.ProfilePicture != "" {
 		out.Add(xmlstream.New(nsVCard, "PHOTO").Add(xmlstream.New(nsVCard, "EXTVAL").AddText(u.ProfilePicture)))
 	}
 	return out, nil

@@ -95,8 +95,14 @@ type RelationshipChanged struct {
 // RelationshipGroupsChanged: the owner changed their relationship groups.
 type RelationshipGroupsChanged struct{ OwnerID int64 }
 
-// UserInfoUpdated: a user changed their profile.
-type UserInfoUpdated struct{ User store.User }
+// UserInfoUpdated: a user changed their profile. It is addressed to the
+// user and their non-blocked related users, because XMPP contacts see
+// names and avatars; Turms clients of related users are told only when
+// RelayToRelated says so.
+type UserInfoUpdated struct {
+	User           store.User
+	RelayToRelated bool
+}
 
 // OnlineStatusUpdated: a user's online status changed, or one of their
 // sessions came, went or changed its own presence. It is addressed to the

@@ -95,15 +95,13 @@ func (s *Service) UpdateProfile(ctx context.Context, r domain.Requester, ch Prof
 	if err != nil {
 		return err
 	}
-	to := []int64{r.UserID}
-	if s.opts.NotifyRelatedUsersOfProfileChange {
-		if to, err = domain.AppendRelated(ctx, s.st, to, r.UserID); err != nil {
-			return err
-		}
+	to, err := domain.AppendRelated(ctx, s.st, []int64{r.UserID}, r.UserID)
+	if err != nil {
+		return err
 	}
 	s.pub.Publish(ctx, to, &event.Event{
 		RequesterID: r.UserID, RequesterSession: r.SessionID,
-		Payload: &event.UserInfoUpdated{User: *u}, Origin: origin,
+		Payload: &event.UserInfoUpdated{User: *u, RelayToRelated: s.opts.NotifyRelatedUsersOfProfileChange}, Origin: origin,
 	})
 	return nil
 }
