@@ -149,6 +149,9 @@ func accountNamespace(ns string) bool {
 
 // relayIQ passes an IQ to another session's full JID.
 func (s *session) relayIQ(iq *xmlstream.Element, a address) {
+	if s.answerForTurms(iq, a) {
+		return
+	}
 	if a.userID == 0 || s.srv.resourceSession(a.userID, a.jid.Resource) == nil {
 		s.send(stanzaError(iq, errServiceUnavailable("")))
 		return

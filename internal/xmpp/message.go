@@ -210,6 +210,7 @@ func (s *session) deliverOffline() {
 		}
 		s.out.Push(outItem{b: s.srv.renderMessage(m, nil, true), msgID: m.ID}, true)
 	}
+	s.deliverOfflineRetractions(since, from)
 }
 
 // clockSkew is how far apart the clocks of nodes that make ids may be.

@@ -1,6 +1,8 @@
 package xmpp_test
 
 import (
+	"crypto/sha1"
+	"encoding/base64"
 	"slices"
 	"strconv"
 	"testing"
@@ -480,5 +482,82 @@ func TestXMPPRetractionByFastening(t *testing.T) {
 	um := push(t, tb, func(r *pb.TurmsRequest) bool { return r.GetUpdateMessageRequest() != nil }).GetUpdateMessageRequest()
 	if um.GetMessageId() != id || um.RecallDate == nil {
 		t.Fatalf("Turms got %v, want a recall of %d", um, id)
+	}
+}
+
+// A recall made while the recipient had no available resource reaches
+// their next one as a retraction, after the offline messages.
+func TestRecallWhileAwayIsRetractedOnReturn(t *testing.T) {
+	e := newEnv(t)
+	e.friends()
+	b := e.online(1002, "phone")
+	ta := e.turms(1001)
+	seen := turmsChat(t, ta, 1002, "seen before leaving")
+	expect(t, b, hasBody(jidOf(1001), "seen before leaving"))
+
+	must(t, b.SendString(`<presence type='unavailable'/>`))
+	if _, err := b.IQ("get", domain, xmlstream.New("urn:xmpp:ping", "ping")); err != nil {
+		t.Fatal(err) // the presence was handled before the ping
+	}
+	unseen := turmsChat(t, ta, 1002, "never seen") // sent and recalled while away
+	for _, id := range []int64{seen, unseen} {
+		turmsOK(t, ta, &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateMessageRequest{UpdateMessageRequest: &pb.UpdateMessageRequest{
+			MessageId: id, RecallDate: proto.Int64(time.Now().UnixMilli()),
+		}}})
+	}
+	turmsChat(t, ta, 1002, "after")
+	must(t, b.SendString(`<presence/>`))
+	after := expect(t, b, hasBody(jidOf(1001), "after"))
+	if after.Child("urn:xmpp:delay", "delay") == nil {
+		t.Fatalf("offline message %s", after)
+	}
+	r := expect(t, b, withChild(nsRetract, "retract"))
+	if r.Child(nsRetract, "retract").Attr("id") != strconv.FormatInt(seen, 10) || r.Child("urn:xmpp:delay", "delay") == nil {
+		t.Fatalf("got %s, want the delayed retraction of %d", r, seen)
+	}
+	// The message recalled before it was delivered is neither delivered
+	// nor retracted: the next stanza is a live one.
+	turmsChat(t, ta, 1002, "live")
+	if n := expect(t, b, xmpptest.Is("message")); n.ChildText(xmlstream.NSClient, "body") != "live" {
+		t.Fatalf("after the retraction, got %s", n)
+	}
+}
+
+// XMPP clients learn from a Turms user's resource what reaches Turms
+// clients: its presence has caps, and disco#info answers for it.
+func TestTurmsResourceAnnouncesMessageFeatures(t *testing.T) {
+	e := newEnv(t)
+	e.friends()
+	a := e.login(1001, "laptop")
+	e.turms(1002)
+	must(t, a.SendString(`<presence/>`))
+	p := expect(t, a, xmpptest.Is("presence", "from", jidOf(1002)+"/turms"))
+	c := p.Child("http://jabber.org/protocol/caps", "c")
+	if c == nil || c.Attr("hash") != "sha-1" {
+		t.Fatalf("Turms presence without caps: %s", p)
+	}
+	r, err := a.IQ("get", jidOf(1002)+"/turms", xmlstream.New("http://jabber.org/protocol/disco#info", "query", "node", c.Attr("node")+"#"+c.Attr("ver")))
+	if err != nil || r.Attr("type") != "result" {
+		t.Fatalf("disco#info: %v %v", r, err)
+	}
+	var features []string
+	ver := "client/phone//Turms<"
+	for _, f := range r.Child("http://jabber.org/protocol/disco#info", "query").Elements() {
+		if f.Local == "feature" {
+			features = append(features, f.Attr("var"))
+		}
+	}
+	slices.Sort(features)
+	for _, f := range features {
+		ver += f + "<"
+	}
+	sum := sha1.Sum([]byte(ver))
+	if base64.StdEncoding.EncodeToString(sum[:]) != c.Attr("ver") {
+		t.Fatalf("caps ver %s does not hash %q", c.Attr("ver"), ver)
+	}
+	for _, want := range []string{nsCorrect, nsRetract, nsReactions, nsMarkers, "http://jabber.org/protocol/chatstates"} {
+		if !slices.Contains(features, want) {
+			t.Errorf("the Turms resource does not announce %s: %v", want, features)
+		}
 	}
 }

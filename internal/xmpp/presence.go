@@ -306,6 +306,7 @@ func (s *Server) turmsPresence(userID, viewer int64) []byte {
 		if show := showOfStatus(st); show != "" {
 			p.Add(xmlstream.New(xmlstream.NSClient, "show").AddText(show))
 		}
+		p.Add(turmsCaps())
 		p = s.stampAvatar(p, userID)
 	}
 	return xmlstream.Append(nil, p, "")

@@ -1,7 +1,9 @@
 package xmpp
 
 import (
+	"encoding/binary"
 	"strconv"
+	"time"
 
 	"hermod/internal/domain"
 	"hermod/internal/domain/message"
@@ -39,4 +41,44 @@ func (s *Server) retraction(m *store.Message) *xmlstream.Element {
 		Add(xmlstream.New(nsFallback, "fallback", "for", nsRetract)).
 		Add(xmlstream.New(xmlstream.NSClient, "body").AddText(retractionFallback)).
 		Add(xmlstream.New(nsHints, "store"))
+}
+
+// deliverOfflineRetractions sends, after the offline messages, the
+// retractions of messages this user's XMPP clients had received before
+// their sender recalled them while no resource was available: the recall's
+// announcement (a system message) is after the watermark, the recalled
+// message before it. Recalled messages the clients never received are
+// simply not delivered.
+func (s *session) deliverOfflineRetractions(since, from int64) {
+	if since == 0 {
+		return // no client of this user ever received a message
+	}
+	ctx, st := s.ctx(), s.srv.svc.Store
+	system := true
+	sys, err := st.Messages().Query(ctx, store.MessageQuery{
+		TargetIDs: []int64{s.userID}, System: &system, DeliveredFrom: from,
+		Limit: s.srv.opts.OfflineMessages,
+	})
+	if err != nil {
+		s.logger().Warn("reading offline recalls", "err", err)
+		return
+	}
+	for i := range sys {
+		a := &sys[i]
+		if a.ID <= since || a.SenderID == s.userID || len(a.Records) != 2 || len(a.Records[0]) != 1 ||
+			a.Records[0][0] != message.SystemRecall || len(a.Records[1]) != 8 {
+			continue
+		}
+		recalled := int64(binary.BigEndian.Uint64(a.Records[1]))
+		if recalled > since {
+			continue
+		}
+		m, err := st.Messages().Get(ctx, recalled)
+		if err != nil {
+			continue
+		}
+		el := s.srv.retraction(m).Add(xmlstream.New(nsDelay, "delay", "from", s.srv.opts.Domain,
+			"stamp", time.UnixMilli(a.DeliveryDate).UTC().Format("2006-01-02T15:04:05.000Z")))
+		s.out.Push(outItem{b: xmlstream.Append(nil, el, ""), msgID: a.ID}, true)
+	}
 }
