@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -13,7 +14,7 @@ import (
 
 func newBench() *cobra.Command {
 	cfg := bench.DefaultConfig()
-	var sourceAddrs, tokenFile string
+	var sourceAddrs, tokenFile, cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "bench idle|login|chat|group",
 		Short: "Load-test an XMPP or Turms server on this machine",
@@ -53,6 +54,17 @@ With --pid the target process's RSS and CPU are sampled from /proc.`,
 			}
 			if cfg.Provision != "" && cfg.AdminToken == "" {
 				return errors.New("--provision needs --admin-token or --admin-token-file")
+			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -94,5 +106,6 @@ With --pid the target process's RSS and CPU are sampled from /proc.`,
 	f.IntVar(&cfg.PID, "pid", 0, "target process id: sample its RSS and CPU from /proc")
 	f.DurationVar(&cfg.ReportEvery, "report-every", cfg.ReportEvery, "progress line interval (0: none)")
 	f.StringVar(&cfg.JSONFile, "json", "", "write the result as JSON to this file")
+	f.StringVar(&cpuProfile, "cpu-profile", "", "write the load generator's own CPU profile to this file")
 	return cmd
 }

@@ -37,6 +37,11 @@ type runner struct {
 	peakRSS   atomic.Int64
 	toolPeak  atomic.Int64
 	flows     []*flow
+	// cpuFrom and cpuTo delimit the measured phase for the target's CPU:
+	// the whole run for idle, the timed logins after the warm-up, the
+	// sending (not the logins before it nor the drain after it) for chat
+	// and group.
+	cpuFrom, cpuTo cpuMark
 	// deliveredInWindow is what was delivered while the load ran, the
 	// numerator of messages_per_s (the drain after it is not timed).
 	deliveredInWindow int64
@@ -90,6 +95,7 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Result, error) {
 		r.peakRSS.Store(base.rss)
 	}
 	start := time.Now()
+	r.cpuFrom = cpuMark{at: start, cpu: base.cpu}
 	stop := make(chan struct{})
 	var bg sync.WaitGroup
 	bg.Add(2)
@@ -114,7 +120,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Result, error) {
 		end, _ = readProc(cfg.PID)
 		r.peakRSS.Store(max(r.peakRSS.Load(), end.rss))
 	}
-	wall := time.Since(start)
+	if r.cpuTo.at.IsZero() {
+		r.cpuTo = cpuMark{at: time.Now(), cpu: end.cpu}
+	}
 	r.setPhase("closing")
 	close(stop)
 	bg.Wait()
@@ -147,8 +155,10 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Result, error) {
 		if held > 0 {
 			res.RSSPerSessionBytes = (res.RSSPeakBytes - res.RSSBaselineBytes) / int64(held)
 		}
-		res.CPUSeconds = (end.cpu - base.cpu).Seconds()
-		res.CPUPercent = 100 * res.CPUSeconds / wall.Seconds()
+		res.CPUSeconds = (r.cpuTo.cpu - r.cpuFrom.cpu).Seconds()
+		if wall := r.cpuTo.at.Sub(r.cpuFrom.at); wall > 0 {
+			res.CPUPercent = 100 * res.CPUSeconds / wall.Seconds()
+		}
 	}
 	if cfg.JSONFile != "" {
 		if err := res.WriteJSON(cfg.JSONFile); err != nil {
@@ -359,6 +369,23 @@ func over(ctx context.Context) bool {
 	}
 	d, ok := ctx.Deadline()
 	return ok && !time.Now().Before(d)
+}
+
+// cpuMark is the target's CPU time at an instant.
+type cpuMark struct {
+	at  time.Time
+	cpu time.Duration
+}
+
+// markCPU samples the target's CPU time now.
+func (r *runner) markCPU() cpuMark {
+	m := cpuMark{at: time.Now()}
+	if r.cfg.PID != 0 {
+		if s, err := readProc(r.cfg.PID); err == nil {
+			m.cpu = s.cpu
+		}
+	}
+	return m
 }
 
 // sleepUntil waits for t or ctx; it reports whether t came.
