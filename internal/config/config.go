@@ -85,6 +85,8 @@ type XMPPConfig struct {
 	PEPMaxItems            int           `koanf:"pep_max_items" help:"most items one PEP node keeps (what max_items=max means)"`
 	PEPMaxItemBytes        int           `koanf:"pep_max_item_bytes" help:"largest PEP item payload accepted, in bytes"`
 	PrivateMaxBytes        int           `koanf:"private_max_bytes" help:"largest private XML element (XEP-0049) stored per namespace, in bytes"`
+	MUCDomain              string        `koanf:"muc_domain" help:"the multi-user chat service where groups are rooms (empty: conference.<domain>)"`
+	MUCHistory             int           `koanf:"muc_history" help:"most archived messages a client gets on joining a room, whatever it asks for"`
 }
 
 // AdminConfig is the admin HTTP API.
@@ -179,6 +181,7 @@ func Default() Config {
 			IdleTimeout: 10 * time.Minute, KeepAlive: 90 * time.Second, LoginFailuresPerMinute: 10,
 			StanzasPerSecond: 50, StanzaBurst: 200, SendQueue: 1024, MaxResources: 16, DeviceType: "OTHERS", OfflineMessages: 500,
 			RegistrationsPerMinute: 5, PEPMaxNodes: 100, PEPMaxItems: 256, PEPMaxItemBytes: 64 << 10, PrivateMaxBytes: 64 << 10,
+			MUCHistory: 50,
 		},
 		Admin:     AdminConfig{Addr: "127.0.0.1:8510"},
 		Users:     UsersConfig{ScramIterations: 4096},

@@ -43,6 +43,7 @@ type Server struct {
 	router  *router.Router
 	metrics *metrics.Metrics
 	users   *user.Service
+	groups  *group.Service
 	turms   *turms.Server
 	xmpp    *xmpp.Server
 	admin   *admin.Server
@@ -108,6 +109,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("starting the group service: %w", err)
 	}
 	msgs.UseGroups(groups)
+	s.groups = groups
 	settings := setting.New(st, s.router, rels, groups, setting.DefaultOptions())
 	lo := nearby.DefaultOptions()
 	lo.Enabled, lo.MaxCount, lo.MaxDistanceMeters = cfg.Location.Enabled, cfg.Location.MaxNearbyUsers, cfg.Location.MaxDistanceMeters
@@ -143,6 +145,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		StanzaBurst: xc.StanzaBurst, SendQueue: xc.SendQueue, MaxResources: xc.MaxResources, DeviceType: config.DeviceTypes[xc.DeviceType],
 		AllowRegistration: xc.AllowRegistration, RegistrationsPerMinute: xc.RegistrationsPerMinute, OfflineMessages: xc.OfflineMessages, Version: Version,
 		PEPMaxNodes: xc.PEPMaxNodes, PEPMaxItems: xc.PEPMaxItems, PEPMaxItemBytes: xc.PEPMaxItemBytes, PrivateMaxBytes: xc.PrivateMaxBytes,
+		MUCDomain: xc.MUCDomain, MUCHistory: xc.MUCHistory,
 	}
 	if xc.TCPAddr != "" || xc.TLSAddr != "" || xc.WSSAddr != "" {
 		cert, generated, err := certs.Load(xc.CertFile, xc.KeyFile, cfg.DataDir, cfg.Domain)
@@ -158,7 +161,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	}
 	s.xmpp = xmpp.New(xo, xmpp.Services{
 		Store: st, Users: s.users, Relations: rels, Messages: msgs, Presence: pres, Router: s.router, Metrics: s.metrics,
-		Storage: s.files.service(),
+		Storage: s.files.service(), Groups: groups,
 	}, log)
 
 	if cfg.Admin.Addr != "" {
@@ -234,3 +237,6 @@ func (s *Server) Admin() *admin.Server { return s.admin }
 
 // Users returns the account service.
 func (s *Server) Users() *user.Service { return s.users }
+
+// Groups returns the group service.
+func (s *Server) Groups() *group.Service { return s.groups }

@@ -44,6 +44,7 @@ type Repos interface {
 	GroupInvitations() GroupInvitationRepo
 	GroupJoinRequests() GroupJoinRequestRepo
 	GroupQuestions() GroupQuestionRepo
+	GroupAliases() GroupAliasRepo
 	Settings() SettingRepo
 	Reactions() ReactionRepo
 	Resources() ResourceRepo

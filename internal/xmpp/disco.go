@@ -80,5 +80,9 @@ func (s *session) discoItems(iq, q *xmlstream.Element, to int64) (*xmlstream.Ele
 	if q.Attr("node") != "" {
 		return nil, errItemNotFound("no such node")
 	}
-	return xmlstream.New(nsDiscoItems, "query"), nil
+	out := xmlstream.New(nsDiscoItems, "query")
+	if to == 0 {
+		out.Add(xmlstream.New(nsDiscoItems, "item", "jid", s.srv.opts.MUCDomain, "name", "Groups"))
+	}
+	return out, nil
 }

@@ -22,6 +22,10 @@ func (s *session) handle(el *xmlstream.Element) {
 			return
 		}
 	}
+	if to, ok := s.srv.isMUC(el.Attr("to")); ok {
+		s.handleMUC(el, to) // rooms: muc*.go
+		return
+	}
 	switch el.Local {
 	case "iq":
 		s.handleIQ(el)

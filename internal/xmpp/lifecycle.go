@@ -28,6 +28,7 @@ func (s *session) offline() {
 	if s.available.Load() {
 		s.goUnavailable(nil)
 	}
+	s.leaveAllRooms(false)
 	if last {
 		// Turms clients do not hear of it (an implicit change), but the
 		// router now reports the user offline to anyone who asks.

@@ -68,6 +68,9 @@ func (s *session) handleMessage(el *xmlstream.Element) {
 		s.send(stanzaError(el, errServiceUnavailable("")))
 		return
 	}
+	if x := el.Child(nsConference, "x"); x != nil && s.directInvitation(el, x, a) {
+		return
+	}
 	if blocked, err := s.srv.svc.Relations.IsBlocked(s.ctx(), s.userID, a.userID); err == nil && blocked {
 		// XEP-0191 section 3.4: a message to someone you blocked bounces.
 		s.send(stanzaError(el, &stanzaErr{"cancel", "not-acceptable", "you blocked this user",

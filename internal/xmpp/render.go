@@ -13,6 +13,9 @@ import (
 // which the router's delivery must not enter. false means the session is
 // not told.
 func (s *session) prepare(ev *event.Event) (outItem, bool) {
+	if it, ok, handled := s.prepareMUC(ev); handled {
+		return it, ok
+	}
 	switch p := ev.Payload.(type) {
 	case *event.MessageCreated:
 		m := &p.Message
@@ -131,7 +134,10 @@ func (s *session) renderDeferred(ev *event.Event) [][]byte {
 		}
 		return out
 	}
-	return s.renderFeatureDeferred(ev)
+	if out := s.renderFeatureDeferred(ev); out != nil {
+		return out
+	}
+	return s.renderMUC(ev)
 }
 
 func (s *session) pushes(userID int64) [][]byte {

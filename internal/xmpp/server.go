@@ -20,6 +20,7 @@ import (
 	"github.com/coder/websocket"
 
 	"hermod/internal/certs"
+	"hermod/internal/domain/group"
 	"hermod/internal/domain/message"
 	"hermod/internal/domain/presence"
 	"hermod/internal/domain/relation"
@@ -74,6 +75,11 @@ type Options struct {
 	// node keeps, PEPMaxItemBytes an item's payload; PrivateMaxBytes caps
 	// one private XML element (XEP-0049).
 	PEPMaxNodes, PEPMaxItems, PEPMaxItemBytes, PrivateMaxBytes int
+	// MUCDomain is the multi-user chat service where groups are rooms;
+	// "" is conference.<Domain>. MUCHistory caps the discussion history
+	// sent on joining a room.
+	MUCDomain  string
+	MUCHistory int
 }
 
 // DefaultOptions are the defaults of a stand-alone server.
@@ -85,6 +91,7 @@ func DefaultOptions() Options {
 		LoginFailuresPerMinute: 10, StanzasPerSecond: 50, StanzaBurst: 200, SendQueue: 1024,
 		MaxResources: 16, DeviceType: 4, OfflineMessages: 500, RegistrationsPerMinute: 5, Version: "dev",
 		PEPMaxNodes: 100, PEPMaxItems: 256, PEPMaxItemBytes: 64 << 10, PrivateMaxBytes: 64 << 10,
+		MUCHistory: 50,
 	}
 }
 
@@ -94,6 +101,7 @@ type Services struct {
 	Users     *user.Service
 	Relations *relation.Service
 	Messages  *message.Service
+	Groups    *group.Service
 	Presence  *presence.Service
 	Router    *router.Router
 	Metrics   *metrics.Metrics
@@ -116,6 +124,7 @@ type Server struct {
 	caps     capsCache
 	capsVer  string // of the server's disco#info (XEP-0115)
 	avatars  avatars
+	rooms    *rooms // who is in which room (muc.go)
 
 	lns      []net.Listener
 	httpSrvs []*http.Server
@@ -140,6 +149,10 @@ func New(opts Options, svc Services, log *slog.Logger) *Server {
 	if opts.TLS != nil && len(opts.TLS.Certificates) > 0 && len(opts.TLS.Certificates[0].Certificate) > 0 {
 		s.endPoint, _ = certs.EndPointHash(opts.TLS.Certificates[0].Certificate[0])
 	}
+	if s.opts.MUCDomain == "" {
+		s.opts.MUCDomain = "conference." + opts.Domain
+	}
+	s.rooms = newRooms()
 	s.modules = modules(opts)
 	s.capsVer = capsVer(sha1.New, s.serverInfo())
 	s.iq = make(map[string]iqHandler)

@@ -46,6 +46,8 @@ type session struct {
 	nextID    int
 	capsKey   string            // "hash ver" of the client's caps
 	capsAsked map[string]string // caps queries sent, by IQ id
+	// seats are the rooms this session sits in (guarded by Server.rooms.mu).
+	seats map[int64]*seat
 
 	// Shared with the write goroutine and other sessions.
 	bound     atomic.Bool

@@ -98,6 +98,8 @@ type state struct {
 	members map[int64]*store.GroupMember
 	// ids are the member ids, for fan-out.
 	ids []int64
+	// alias is the group's alias, "" for none.
+	alias string
 }
 
 func (st *state) deleted() bool { return st.group.DeletionDate != 0 }
@@ -133,7 +135,11 @@ func (s *Service) load(ctx context.Context, groupID int64) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &state{group: *g, typ: *t, members: make(map[int64]*store.GroupMember, len(ms)), ids: make([]int64, len(ms))}
+	alias, err := s.st.GroupAliases().Of(ctx, groupID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	st := &state{group: *g, typ: *t, members: make(map[int64]*store.GroupMember, len(ms)), ids: make([]int64, len(ms)), alias: alias}
 	for i := range ms {
 		st.members[ms[i].UserID] = &ms[i]
 		st.ids[i] = ms[i].UserID

@@ -20,6 +20,9 @@ type NewGroup struct {
 	TypeID      *int64
 	MuteEndDate int64
 	Attributes  map[string]json.RawMessage
+	// Alias is another name the group is addressed by (an XMPP room
+	// address a client chose); "" for none. Taken aliases are refused.
+	Alias string
 }
 
 // Create makes a group owned by the requester, who becomes its first
@@ -45,6 +48,11 @@ func (s *Service) Create(ctx context.Context, r domain.Requester, ng NewGroup, o
 	if err != nil {
 		return nil, err
 	}
+	if ng.Alias != "" {
+		if err := validAlias(ng.Alias); err != nil {
+			return nil, err
+		}
+	}
 	now := domain.Now()
 	g := &store.Group{
 		ID: s.ids.Next(), TypeID: typeID, CreatorID: r.UserID, OwnerID: r.UserID,
@@ -56,6 +64,11 @@ func (s *Service) Create(ctx context.Context, r domain.Requester, ng NewGroup, o
 		if err := tx.Groups().Create(ctx, g); err != nil {
 			return err
 		}
+		if ng.Alias != "" {
+			if err := tx.GroupAliases().Set(ctx, g.ID, ng.Alias); err != nil {
+				return err
+			}
+		}
 		if err := tx.GroupMembers().Add(ctx, []store.GroupMember{{GroupID: g.ID, UserID: r.UserID, Role: RoleOwner, JoinDate: now}}); err != nil {
 			return err
 		}
@@ -64,6 +77,9 @@ func (s *Service) Create(ctx context.Context, r domain.Requester, ng NewGroup, o
 		}
 		return tx.Versions().Bump(ctx, r.UserID, store.VersionJoinedGroups, now)
 	})
+	if errors.Is(err, store.ErrConflict) && ng.Alias != "" {
+		return nil, domain.Errorf(status.DuplicateResource, "the alias %q is taken", ng.Alias)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +101,9 @@ func (s *Service) Delete(ctx context.Context, r domain.Requester, groupID int64,
 	now := domain.Now()
 	err = s.st.InTx(ctx, func(tx store.Repos) error {
 		if err := tx.Groups().Update(ctx, groupID, store.GroupUpdate{DeletionDate: &now, LastUpdatedDate: now}); err != nil {
+			return err
+		}
+		if err := tx.GroupAliases().Remove(ctx, groupID); err != nil { // a deleted group frees its alias
 			return err
 		}
 		if _, err := tx.GroupMembers().Remove(ctx, groupID, nil); err != nil {

@@ -174,6 +174,7 @@ func (x repos) GroupBlocklist() store.GroupBlocklistRepo      { return groupBloc
 func (x repos) GroupInvitations() store.GroupInvitationRepo   { return groupInvitations(x) }
 func (x repos) GroupJoinRequests() store.GroupJoinRequestRepo { return groupJoinRequests(x) }
 func (x repos) GroupQuestions() store.GroupQuestionRepo       { return groupQuestions(x) }
+func (x repos) GroupAliases() store.GroupAliasRepo            { return groupAliases(x) }
 func (x repos) Settings() store.SettingRepo                   { return settings(x) }
 func (x repos) Reactions() store.ReactionRepo                 { return reactions(x) }
 func (x repos) Resources() store.ResourceRepo                 { return resources(x) }

@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Groups", testGroups},
 		{"GroupMembers", testGroupMembers},
 		{"GroupEnrollment", testGroupEnrollment},
+		{"GroupAliases", testGroupAliases},
 		{"SettingsAndReactions", testSettingsAndReactions},
 		{"Resources", testResources},
 		{"PEP", testPEP},
