@@ -116,12 +116,19 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	sort.Strings(names)
+	// Two migrations with one number would skip the second silently (as
+	// happens when two branches each add the next one): refuse to start.
+	seen := map[int]string{}
 	for _, name := range names {
 		base := strings.TrimPrefix(name, "migrations/")
 		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
 			return fmt.Errorf("sqlite: migration %s has no version number", base)
 		}
+		if other, dup := seen[version]; dup {
+			return fmt.Errorf("sqlite: migrations %s and %s have the same version number", other, base)
+		}
+		seen[version] = base
 		body, _ := migrations.ReadFile(name)
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
