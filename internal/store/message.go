@@ -63,6 +63,9 @@ type MessageUpdate struct {
 	Records          *[][]byte
 	ModificationDate *int64
 	RecallDate       *int64
+	// Extensions replaces the protocol payloads (an XMPP correction of an
+	// encrypted message brings a new one).
+	Extensions *[]byte
 }
 
 // MessageRepo stores messages. Insert returns only once the message is

@@ -18,10 +18,30 @@ func (s *session) correct(el *xmlstream.Element, a address) {
 		return
 	}
 	body := el.ChildText(xmlstream.NSClient, "body")
-	err := s.srv.svc.Messages.Update(s.ctx(), s.requester(), m.ID, message.Change{Text: &body}, s.stamped(el))
+	ext := correctedExtensions(el, m.ClientID)
+	err := s.srv.svc.Messages.Update(s.ctx(), s.requester(), m.ID, message.Change{Text: &body, Extensions: &ext}, s.stamped(el))
 	if err != nil {
 		s.send(stanzaError(el, errFromDomain(err)))
 	}
+}
+
+// correctedExtensions are the payloads a correction leaves the archived
+// message with: the correction's own (an encrypted message's correction is
+// encrypted anew), under the original's origin-id.
+func correctedExtensions(el *xmlstream.Element, originID string) []byte {
+	ext := xmlstream.New(xmlstream.NSClient, "x")
+	if originID != "" {
+		ext.Add(xmlstream.New(nsStanzaID, "origin-id", "id", originID))
+	}
+	for _, c := range el.Elements() {
+		switch {
+		case c.Is(xmlstream.NSClient, "body"), c.Is(nsCorrect, "replace"),
+			c.Is(nsStanzaID, "stanza-id"), c.Is(nsStanzaID, "origin-id"):
+			continue
+		}
+		ext.Add(c)
+	}
+	return innerBytes(ext)
 }
 
 // renderUpdate renders an edit or a recall for the peer of the message: the

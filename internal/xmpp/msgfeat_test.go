@@ -561,3 +561,31 @@ func TestTurmsResourceAnnouncesMessageFeatures(t *testing.T) {
 		}
 	}
 }
+
+// The archive keeps a corrected message as corrected, payloads included:
+// a recipient who was away gets the corrected message, once, under the id
+// of the original.
+func TestCorrectedMessageFromTheArchive(t *testing.T) {
+	e := newEnv(t)
+	e.friends()
+	a := e.online(1001, "laptop")
+	enc := func(payload string) string {
+		return `<encrypted xmlns='eu.siacs.conversations.axolotl'><payload>` + payload + `</payload></encrypted>`
+	}
+	chat(t, a, 1002, "m1", "encrypted v1", enc("CIPHER-1"))
+	chat(t, a, 1002, "m2", "encrypted v2", enc("CIPHER-2")+`<replace xmlns='`+nsCorrect+`' id='m1'/>`)
+	if _, err := a.IQ("get", domain, xmlstream.New("urn:xmpp:ping", "ping")); err != nil {
+		t.Fatal(err) // both were handled before the ping
+	}
+	b := e.online(1002, "phone")
+	got := expect(t, b, xmpptest.Is("message", "from", jidOf(1001)))
+	if got.Attr("id") != "m1" || got.ChildText(xmlstream.NSClient, "body") != "encrypted v2" ||
+		got.Child("eu.siacs.conversations.axolotl", "encrypted").ChildText("eu.siacs.conversations.axolotl", "payload") != "CIPHER-2" ||
+		got.Child("urn:xmpp:sid:0", "origin-id").Attr("id") != "m1" || got.Child(nsCorrect, "replace") != nil {
+		t.Fatalf("from the archive: %s", got)
+	}
+	chat(t, a, 1002, "m3", "next", "")
+	if n := expect(t, b, xmpptest.Is("message", "from", a.JID)); n.Attr("id") != "m3" {
+		t.Fatalf("after the corrected message, got %s", n)
+	}
+}

@@ -225,6 +225,9 @@ type Change struct {
 	Records [][]byte
 	// RecallDate, when set, recalls the message.
 	RecallDate *int64
+	// Extensions, when set with an edit, replace the message's protocol
+	// payloads.
+	Extensions *[]byte
 }
 
 // Update edits or recalls r's own message. A recall also sends the
@@ -287,6 +290,7 @@ func (s *Service) Update(ctx context.Context, r domain.Requester, id int64, ch C
 			upd.Records = &ch.Records
 		}
 		upd.ModificationDate = &now
+		upd.Extensions = ch.Extensions
 	}
 	if !recall && !edit {
 		return nil // nothing to change: acknowledged, as Turms does
@@ -299,6 +303,9 @@ func (s *Service) Update(ctx context.Context, r domain.Requester, id int64, ch C
 	}
 	if upd.Records != nil {
 		m.Records = *upd.Records
+	}
+	if upd.Extensions != nil {
+		m.Extensions = *upd.Extensions
 	}
 	if edit {
 		m.ModificationDate = now

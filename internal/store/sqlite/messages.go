@@ -141,6 +141,9 @@ func (x messages) Update(ctx context.Context, id int64, upd store.MessageUpdate)
 	if upd.RecallDate != nil {
 		sets, args = append(sets, "recall_date = ?"), append(args, *upd.RecallDate)
 	}
+	if upd.Extensions != nil {
+		sets, args = append(sets, "extensions = ?"), append(args, *upd.Extensions)
+	}
 	if len(sets) == 0 {
 		_, err := x.Get(ctx, id)
 		return err

@@ -337,10 +337,11 @@ func testMessages(t *testing.T, st store.Store) {
 
 	text, mod := "edited", int64(1100)
 	recs := [][]byte{{9}}
-	must(t, ms.Update(ctx, 1, store.MessageUpdate{Text: &text, Records: &recs, ModificationDate: &mod}))
+	ext := []byte("<y/>")
+	must(t, ms.Update(ctx, 1, store.MessageUpdate{Text: &text, Records: &recs, ModificationDate: &mod, Extensions: &ext}))
 	got, err = ms.Get(ctx, 1)
 	must(t, err)
-	if got.Text != "edited" || got.ModificationDate != 1100 || len(got.Records) != 1 || got.Records[0][0] != 9 {
+	if got.Text != "edited" || got.ModificationDate != 1100 || len(got.Records) != 1 || got.Records[0][0] != 9 || string(got.Extensions) != "<y/>" {
 		t.Fatalf("edited: %+v", got)
 	}
 	recall := int64(1200)
