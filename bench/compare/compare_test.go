@@ -430,7 +430,7 @@ func TestTable(t *testing.T) {
 		}},
 		{Title: "ejabberd 23.01", Err: errors.New("start: ejabberd exited\nboom")},
 		{Title: "hermod XMPP", Results: map[string]outcome{
-			"idle": {Data: data(`{"sessions_held": 900, "rss_per_session_bytes": 9216, "errors": 0}`)},
+			"idle": {Data: data(`{"sessions_held": 900, "rss_baseline_bytes": 10485760, "rss_peak_bytes": 18780160}`)},
 			"chat": {Err: "did not finish within 1m4s"},
 		}},
 		{Title: "hermod Turms", Results: map[string]outcome{
@@ -442,8 +442,8 @@ func TestTable(t *testing.T) {
 |---|---|--:|--:|--:|--:|
 | idle: 900 sessions | sessions held | 900 | failed [1] | 900 | 899 |
 |  | memory per session (KiB) | 35.0 | failed [1] | 9.0 | 4.0 |
-|  | server memory, baseline → peak (MiB) | 20 → 50 | failed [1] | – | 10 → 14 |
-|  | errors | 0 | failed [1] | 0 | 1 |
+|  | server memory, baseline → peak (MiB) | 20 → 50 | failed [1] | 10 → 18 | 10 → 14 |
+|  | errors | 0 | failed [1] | – | 1 |
 | chat: 5 pairs, window 8, 4s | messages delivered/s | 700 | failed [1] | failed [2] | n/a |
 |  | latency p50 / p99 (ms) | 12.2 / 178 | failed [1] | failed [2] | n/a |
 |  | server CPU (% of one core) | 100 | failed [1] | failed [2] | n/a |

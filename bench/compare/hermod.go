@@ -204,6 +204,13 @@ func (h *hermod) Provision(ctx context.Context) error {
 	return nil
 }
 
+// extraBenchArgs give the load tool hermod's admin API, which it uses to
+// make a group type for a group larger than the default type holds.
+func (h *hermod) extraBenchArgs() []string {
+	s := h.node().set
+	return []string{"--provision", s.AdminURL(), "--admin-token-file", filepath.Join(s.Dir, "admin-token")}
+}
+
 func (h *hermod) Stop() error {
 	if h.proc == nil {
 		return nil

@@ -69,7 +69,7 @@ func TestServersTakeTheAccounts(t *testing.T) {
 			t.Log(log.String())
 		}
 	})
-	env := &environment{work: workDir(t), ids: accountIDs(20), password: "compare pw", fdLimit: 20000, log: &log}
+	env := &environment{work: workDir(t), ids: accountIDs(provisionCount()), password: "compare pw", fdLimit: 20000, log: &log}
 	if err := ensurePeers(ctx, true, env); err != nil {
 		t.Fatal(err)
 	}
@@ -211,4 +211,11 @@ func TestCompareSmoke(t *testing.T) {
 			t.Errorf("the document lacks %q", want)
 		}
 	}
+}
+
+func provisionCount() int {
+	if n, err := strconv.Atoi(os.Getenv("COMPARE_TEST_ACCOUNTS")); err == nil {
+		return n
+	}
+	return 20
 }

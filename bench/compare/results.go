@@ -115,14 +115,19 @@ func floatMetric(key string, decimals int) func(map[string]any) string {
 	}
 }
 
-func kibMetric(key string) func(map[string]any) string {
-	return func(d map[string]any) string {
-		f, ok := number(d, key)
-		if !ok {
-			return missing
-		}
+// perSessionMetric is the server's memory growth per session held, from
+// the result's own figure or else from its baseline and peak.
+func perSessionMetric(d map[string]any) string {
+	if f, ok := number(d, "rss_per_session_bytes"); ok {
 		return formatFloat(f/1024, 1)
 	}
+	base, ok1 := number(d, "rss_baseline_bytes", "rss_bytes.baseline")
+	peak, ok2 := number(d, "rss_peak_bytes", "rss_bytes.peak")
+	held, ok3 := number(d, "sessions_held")
+	if !ok1 || !ok2 || !ok3 || held == 0 {
+		return missing
+	}
+	return formatFloat((peak-base)/held/1024, 1)
 }
 
 func rssRangeMetric(d map[string]any) string {

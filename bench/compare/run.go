@@ -217,6 +217,9 @@ func benchArgs(o options, env *environment, c column, sc scenario, jsonPath stri
 		"--report-every", "5s",
 		"--json", jsonPath,
 	}
+	if x, ok := c.(interface{ extraBenchArgs() []string }); ok {
+		args = append(args, x.extraBenchArgs()...)
+	}
 	return append(args, sc.Args(o.Sizes)...)
 }
 

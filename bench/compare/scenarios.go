@@ -35,7 +35,7 @@ var scenarios = []scenario{
 		Rows: func(s sizes) []row {
 			return []row{
 				{"sessions held", intMetric("sessions_held")},
-				{"memory per session (KiB)", kibMetric("rss_per_session_bytes")},
+				{"memory per session (KiB)", perSessionMetric},
 				{"server memory, baseline → peak (MiB)", rssRangeMetric},
 			}
 		},
