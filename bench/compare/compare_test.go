@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/xml"
 	"errors"
 	"os"
 	"os/exec"
@@ -153,11 +155,11 @@ func parseProsodyAccount(t *testing.T, text string) map[string]string {
 // A SCRAM-SHA-1 server holding what the account file says accepts the
 // password and nothing else: the keys are right for Prosody to check.
 func TestProsodyAccountAuthenticates(t *testing.T) {
-	text, err := prosodyAccount("pässword", "0123456789abcdef", 4096)
+	c, err := deriveCredential(100000, "pässword", "0123456789abcdef", 4096)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := parseProsodyAccount(t, text)
+	f := parseProsodyAccount(t, prosodyAccount(c))
 	iters, _ := strconv.Atoi(f["iteration_count"])
 	stored, err1 := hex.DecodeString(f["stored_key"])
 	server, err2 := hex.DecodeString(f["server_key"])
@@ -225,7 +227,11 @@ func TestProsodyPaths(t *testing.T) {
 func TestWriteProsodyAccounts(t *testing.T) {
 	dir := t.TempDir()
 	ids := accountIDs(12)
-	if err := writeProsodyAccounts(context.Background(), dir, domain, ids, "pw", 4096); err != nil {
+	creds, err := deriveCredentials(context.Background(), ids, "pw", 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeProsodyAccounts(dir, domain, creds); err != nil {
 		t.Fatal(err)
 	}
 	salts := map[string]bool{}
@@ -246,15 +252,78 @@ func TestWriteProsodyAccounts(t *testing.T) {
 	if len(salts) != len(ids) {
 		t.Errorf("%d salts for %d accounts: each needs its own", len(salts), len(ids))
 	}
+}
+
+func TestDeriveCredentialsStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := writeProsodyAccounts(ctx, t.TempDir(), domain, accountIDs(100), "pw", 4096); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled write: %v", err)
+	if _, err := deriveCredentials(ctx, accountIDs(100), "pw", 4096); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled derivation: %v", err)
+	}
+}
+
+// The XEP-0227 file ejabberd imports holds, per user, SCRAM credentials
+// that authenticate the password.
+func TestPIEFXIS(t *testing.T) {
+	ids := accountIDs(3)
+	creds, err := deriveCredentials(context.Background(), ids, "pw", 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "accounts.xml")
+	if err := writePIEFXIS(path, domain, creds); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	var doc struct {
+		XMLName xml.Name `xml:"urn:xmpp:pie:0 server-data"`
+		Host    struct {
+			JID   string `xml:"jid,attr"`
+			Users []struct {
+				Name  string `xml:"name,attr"`
+				Scram struct {
+					XMLName   xml.Name `xml:"urn:xmpp:pie:0#scram scram-credentials"`
+					Mechanism string   `xml:"mechanism,attr"`
+					Iter      int      `xml:"iter-count"`
+					Salt      string   `xml:"salt"`
+					ServerKey string   `xml:"server-key"`
+					StoredKey string   `xml:"stored-key"`
+				} `xml:"scram-credentials"`
+			} `xml:"user"`
+		} `xml:"host"`
+	}
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	if doc.Host.JID != domain || len(doc.Host.Users) != len(ids) {
+		t.Fatalf("host %q with %d users", doc.Host.JID, len(doc.Host.Users))
+	}
+	for i, u := range doc.Host.Users {
+		// Encoded twice: once for the file, once as ejabberd stores them.
+		salt, err1 := unb64twice(u.Scram.Salt)
+		stored, err2 := unb64twice(u.Scram.StoredKey)
+		server, err3 := unb64twice(u.Scram.ServerKey)
+		if err := errors.Join(err1, err2, err3); err != nil || u.Name != strconv.FormatInt(ids[i], 10) ||
+			u.Scram.Mechanism != "SCRAM-SHA-1" || u.Scram.Iter != 4096 {
+			t.Fatalf("user %d: %+v: %v", i, u, err)
+		}
+		cred := scram.StoredCredentials{KeyFactors: scram.KeyFactors{Salt: string(salt), Iters: u.Scram.Iter}, StoredKey: stored, ServerKey: server}
+		if !scramLogin(t, cred, u.Name, "pw") || scramLogin(t, cred, u.Name, "pW") {
+			t.Errorf("user %s's credentials do not check the password", u.Name)
+		}
 	}
 }
 
 // Where Lua is installed (it comes with Prosody), Lua itself must read
 // the config and an account file.
+func unb64twice(s string) ([]byte, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, err
+	}
+	return base64.StdEncoding.DecodeString(string(b))
+}
+
 func TestProsodyFilesAreLua(t *testing.T) {
 	lua, err := exec.LookPath("lua5.4")
 	if err != nil {
@@ -265,7 +334,8 @@ func TestProsodyFilesAreLua(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acct, _ := prosodyAccount("pw", "salt\x01\"x", 4096)
+	c, _ := deriveCredential(1, "pw", "salt\x01\"x", 4096)
+	acct := prosodyAccount(c)
 	os.WriteFile(filepath.Join(dir, "cfg.lua"), []byte(cfg), 0o600)
 	os.WriteFile(filepath.Join(dir, "acct.dat"), []byte(acct), 0o600)
 	// The config calls VirtualHost, which Prosody defines; the account file
@@ -289,14 +359,13 @@ print("ok")`
 }
 
 func TestEjabberdConfig(t *testing.T) {
-	s := ejabberdSettings{Dir: "/w", Domain: domain, Node: "n@localhost", Port: 15222, APIPort: 15280, DistPort: 15999, MaxPorts: 20000, Queue: 10000}
+	s := ejabberdSettings{Dir: "/w", Domain: domain, Node: "n@localhost", Port: 15222, DistPort: 15999, MaxPorts: 20000, Queue: 10000}
 	yml, ctl, err := renderEjabberdConfig(s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
 		"port: 15222\n    ip: \"127.0.0.1\"\n    module: ejabberd_c2s",
-		"port: 15280\n    ip: \"127.0.0.1\"\n    module: ejabberd_http",
 		"auth_password_format: scram", "auth_scram_hash: sha", "max_fsm_queue: 10000",
 		"mod_mam:\n    default: always", "mod_offline: {}",
 	} {

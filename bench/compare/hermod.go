@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"text/template"
 	"time"
 )
@@ -216,4 +218,36 @@ func (h *hermod) Stop() error {
 		return nil
 	}
 	return h.proc.stop(40 * time.Second)
+}
+
+// forEachAccount runs fn for every id on workers goroutines and returns the
+// first error (after which the rest are not started).
+func forEachAccount(ctx context.Context, ids []int64, workers int, fn func(int64) error) error {
+	var (
+		next     atomic.Int64
+		firstErr error
+		once     sync.Once
+		failed   atomic.Bool
+		wg       sync.WaitGroup
+	)
+	for range workers {
+		wg.Go(func() {
+			for !failed.Load() && ctx.Err() == nil {
+				i := next.Add(1) - 1
+				if i >= int64(len(ids)) {
+					return
+				}
+				if err := fn(ids[i]); err != nil {
+					once.Do(func() { firstErr = err })
+					failed.Store(true)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
 }

@@ -20,6 +20,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 )
 
@@ -55,6 +56,10 @@ type environment struct {
 	versions  map[string]string
 	hermod    *hermodNode
 	log       io.Writer
+
+	credOnce sync.Once
+	creds    []credential
+	credErr  error
 }
 
 func (e *environment) logf(format string, args ...any) {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"hermod/internal/xmpp/xmpptest"
 )
 
 // process is a server started by the comparison, with its output in a log
@@ -262,4 +264,18 @@ func descends(pid, ancestor int) bool {
 		pid, _ = strconv.Atoi(f[1])
 	}
 	return false
+}
+
+// checkLogin logs an account in over plain TCP with SCRAM-SHA-1, to make
+// sure a server took the accounts as they were provisioned.
+func checkLogin(target string, id int64, password string) error {
+	c, err := xmpptest.DialTCP(target, domain, false)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Auth("SCRAM-SHA-1", strconv.FormatInt(id, 10), password); err != nil {
+		return err
+	}
+	return c.Bind("")
 }

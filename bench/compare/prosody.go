@@ -2,19 +2,14 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"text/template"
 	"time"
-
-	"github.com/xdg-go/scram"
 )
 
 // prosodySettings are what the comparison sets in Prosody's config.
@@ -98,14 +93,9 @@ func prosodyAccountPath(dataDir, host, user string) string {
 // prosodyAccount renders an account as Prosody's internal_hashed
 // authentication reads it: a Lua table with the SCRAM-SHA-1 StoredKey and
 // ServerKey in hex, the salt as a string and the iteration count.
-func prosodyAccount(password, salt string, iterations int) (string, error) {
-	c, err := scram.SHA1.NewClient("", password, "")
-	if err != nil {
-		return "", err
-	}
-	cred := c.GetStoredCredentials(scram.KeyFactors{Salt: salt, Iters: iterations})
+func prosodyAccount(c credential) string {
 	return fmt.Sprintf("return {\n\t[\"iteration_count\"] = %d;\n\t[\"salt\"] = %s;\n\t[\"server_key\"] = %q;\n\t[\"stored_key\"] = %q;\n};\n",
-		iterations, luaString(salt), hex.EncodeToString(cred.ServerKey), hex.EncodeToString(cred.StoredKey)), nil
+		c.Iterations, luaString(c.Salt), hex.EncodeToString(c.ServerKey), hex.EncodeToString(c.StoredKey))
 }
 
 // luaString quotes s as a Lua string literal, escaping every byte that is
@@ -129,55 +119,21 @@ func luaString(s string) string {
 	return b.String()
 }
 
-// writeProsodyAccounts creates the accounts directly in Prosody's storage,
-// each with its own salt, on every core: Prosody has no bulk API, and
-// creating 18,000 accounts through prosodyctl would take hours.
-func writeProsodyAccounts(ctx context.Context, dataDir, host string, ids []int64, password string, iterations int) error {
+// writeProsodyAccounts creates the accounts directly in Prosody's file
+// storage: Prosody has no bulk API, and creating 18,000 accounts through
+// prosodyctl, which derives each key in Lua, would take hours.
+func writeProsodyAccounts(dataDir, host string, creds []credential) error {
 	dir := filepath.Dir(prosodyAccountPath(dataDir, host, "x"))
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return err
 	}
-	work := make(chan int64)
-	errs := make(chan error, runtime.NumCPU())
-	var wg sync.WaitGroup
-	for range runtime.NumCPU() {
-		wg.Go(func() {
-			for id := range work {
-				salt := make([]byte, 16)
-				rand.Read(salt)
-				user := strconv.FormatInt(id, 10)
-				body, err := prosodyAccount(password, hex.EncodeToString(salt), iterations)
-				if err == nil {
-					err = os.WriteFile(prosodyAccountPath(dataDir, host, user), []byte(body), 0o640)
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
-	}
-	var err error
-feed:
-	for _, id := range ids {
-		select {
-		case work <- id:
-		case err = <-errs:
-			break feed
-		case <-ctx.Done():
-			err = ctx.Err()
-			break feed
+	for _, c := range creds {
+		path := prosodyAccountPath(dataDir, host, strconv.FormatInt(c.ID, 10))
+		if err := os.WriteFile(path, []byte(prosodyAccount(c)), 0o640); err != nil {
+			return err
 		}
 	}
-	close(work)
-	wg.Wait()
-	if err == nil {
-		select {
-		case err = <-errs:
-		default:
-		}
-	}
-	return err
+	return nil
 }
 
 // prosody is the Prosody column.
@@ -209,10 +165,14 @@ func (p *prosody) Prepare(ctx context.Context) error {
 		return err
 	}
 	start := time.Now()
-	if err := writeProsodyAccounts(ctx, p.set.DataDir(), domain, p.env.ids, p.env.password, iterations); err != nil {
+	creds, err := p.env.credentials(ctx)
+	if err != nil {
+		return err
+	}
+	if err := writeProsodyAccounts(p.set.DataDir(), domain, creds); err != nil {
 		return fmt.Errorf("prosody accounts: %w", err)
 	}
-	p.env.logf("prosody: %d accounts written to its storage in %s", len(p.env.ids), time.Since(start).Round(time.Millisecond))
+	p.env.logf("prosody: %d accounts written to its storage in %s", len(creds), time.Since(start).Round(time.Millisecond))
 	return chownTree(p.set.Dir, "prosody")
 }
 

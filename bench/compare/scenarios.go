@@ -7,10 +7,9 @@ import (
 
 // scenario is one `hermod bench` run, the same against every server.
 type scenario struct {
-	Name  string // as --scenarios names it
-	Kind  string // the bench subcommand
-	Title string // the table's scenario column
-	Args  func(sizes) []string
+	Name string // as --scenarios names it
+	Kind string // the bench subcommand
+	Args func(sizes) []string
 	// Rows are the table's metric rows for it.
 	Rows func(sizes) []row
 	// slack is how long the run may take beyond its nominal duration
@@ -21,7 +20,7 @@ type scenario struct {
 func (sc scenario) budget(s sizes) time.Duration { return s.Duration + sc.slack(s) }
 
 func (sc scenario) describe(s sizes) string {
-	return fmt.Sprintf("%s (%s)", sc.Title, sc.Name)
+	return fmt.Sprintf("%s (%s)", scenarioTitle(sc.Name, s), sc.Name)
 }
 
 func dur(d time.Duration) string { return d.String() }
@@ -96,12 +95,6 @@ var scenarios = []scenario{
 		},
 		slack: func(s sizes) time.Duration { return time.Duration(s.Members/20)*time.Second + time.Minute },
 	},
-}
-
-func init() {
-	for i := range scenarios {
-		scenarios[i].Title = scenarioTitle(scenarios[i].Name, scaled(1))
-	}
 }
 
 // scenarioTitle names a scenario with its load, as the table shows it.
