@@ -96,8 +96,8 @@ func (c *Config) Validate() error {
 		if !oneOf(c.Mechanism, "SCRAM-SHA-1", "SCRAM-SHA-256", "PLAIN") {
 			bad("mechanism %q: want SCRAM-SHA-1, SCRAM-SHA-256 or PLAIN", c.Mechanism)
 		}
-		if c.Scenario == "group" {
-			bad("the xmpp group scenario (MUC) is not supported yet: use --protocol turms")
+		if c.Scenario == "group" && c.Room == "" {
+			bad("the xmpp group scenario needs --room, a MUC room JID (room@conference.example); without one it is not supported")
 		}
 	case "turms":
 		if !oneOf(c.Transport, "tcp", "ws") {
@@ -152,6 +152,9 @@ func (c *Config) Validate() error {
 			bad("chat needs --pairs >= 1")
 		}
 	case "group":
+		if c.Protocol == "xmpp" {
+			c.Members = c.Online // a room's audience is its occupants
+		}
 		if c.Online < 2 || c.Members < c.Online || c.Senders > c.Online {
 			bad("group needs 2 <= --online <= --members and --senders <= --online")
 		}

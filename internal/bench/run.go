@@ -37,6 +37,9 @@ type runner struct {
 	peakRSS   atomic.Int64
 	toolPeak  atomic.Int64
 	flows     []*flow
+	// afterLogin, when set, runs on each new session before its reader
+	// starts (joining a MUC room).
+	afterLogin func(i int, s session) error
 	// cpuFrom and cpuTo delimit the measured phase for the target's CPU:
 	// the whole run for idle, the timed logins after the warm-up, the
 	// sending (not the logins before it nor the drain after it) for chat
@@ -252,14 +255,16 @@ func (r *runner) report(stop <-chan struct{}, start time.Time) {
 	}
 }
 
-// loginAll logs n sessions in with Concurrency dialers, at most Ramp new
-// sessions a second, and starts their readers. Failed logins leave nil.
-func (r *runner) loginAll(ctx context.Context, n int, onBody func(i int) func([]byte)) []session {
+// loginAll logs sessions from to n-1 in with Concurrency dialers, at most
+// Ramp new sessions a second, and starts their readers. Session i is
+// accounts[i] (cycling when there are fewer). Failed logins leave nil.
+func (r *runner) loginAll(ctx context.Context, from, n int, onBody func(i int) func([]byte)) []session {
 	out := make([]session, n)
 	var next atomic.Int64
+	next.Store(int64(from))
 	start := time.Now()
 	var wg sync.WaitGroup
-	for range min(r.cfg.Concurrency, n) {
+	for range min(r.cfg.Concurrency, n-from) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -268,7 +273,7 @@ func (r *runner) loginAll(ctx context.Context, n int, onBody func(i int) func([]
 				if i >= n {
 					return
 				}
-				if r.cfg.Ramp > 0 && !sleepUntil(ctx, start.Add(time.Duration(float64(i)/r.cfg.Ramp*float64(time.Second)))) {
+				if r.cfg.Ramp > 0 && !sleepUntil(ctx, start.Add(time.Duration(float64(i-from)/r.cfg.Ramp*float64(time.Second)))) {
 					return
 				}
 				s, err := r.loginOne(ctx, r.accts[i%len(r.accts)], i)
@@ -277,6 +282,13 @@ func (r *runner) loginAll(ctx context.Context, n int, onBody func(i int) func([]
 						r.fail(fmt.Errorf("login: %w", err))
 					}
 					continue
+				}
+				if r.afterLogin != nil {
+					if err := r.afterLogin(i, s); err != nil {
+						r.fail(err)
+						s.close()
+						continue
+					}
 				}
 				out[i] = s
 				r.startReader(s, onBody(i))

@@ -16,7 +16,7 @@ import (
 func (r *runner) idle(ctx context.Context) (time.Duration, error) {
 	r.setPhase("ramp")
 	t0 := time.Now()
-	r.loginAll(ctx, r.cfg.Sessions, func(int) func([]byte) { return nil })
+	r.loginAll(ctx, 0, r.cfg.Sessions, func(int) func([]byte) { return nil })
 	ramp := time.Since(t0)
 	fmt.Fprintf(r.log, "bench: %d of %d sessions up in %.1fs\n", r.held.Load(), r.cfg.Sessions, ramp.Seconds())
 	r.setPhase("hold")
@@ -33,7 +33,7 @@ func (r *runner) idle(ctx context.Context) (time.Duration, error) {
 
 // loginPoolPerDialer is how many accounts per dialer the login scenario
 // cycles over.
-const loginPoolPerDialer = 10
+const loginPoolPerDialer = 4
 
 // login logs in and out with Concurrency dialers for Duration.
 //
@@ -110,7 +110,7 @@ func (r *runner) chat(ctx context.Context) (time.Duration, error) {
 		r.flows[i] = newFlow(cfg.Window, 1)
 	}
 	r.setPhase("login")
-	ss := r.loginAll(ctx, 2*cfg.Pairs, func(int) func([]byte) { return r.onDelivery(-1) })
+	ss := r.loginAll(ctx, 0, 2*cfg.Pairs, func(int) func([]byte) { return r.onDelivery(-1) })
 	var senders []func(context.Context, int, time.Time, time.Time)
 	for p := range cfg.Pairs {
 		a, b := ss[2*p], ss[2*p+1]
@@ -129,32 +129,54 @@ func (r *runner) chat(ctx context.Context) (time.Duration, error) {
 	return r.drive(ctx, senders)
 }
 
-// group runs Senders members of one group of Members sending to it, with
-// Online members logged in. Turms only.
+// group runs Senders members of one group sending to it, with Online
+// members logged in. Turms: a group of Members (created for the run).
+// XMPP: the MUC room --room, which the Online sessions join (Members does
+// not apply: a room's audience is its occupants).
 func (r *runner) group(ctx context.Context) (time.Duration, error) {
 	cfg := r.cfg
-	if cfg.Protocol != "turms" {
-		return 0, errors.New("the xmpp group scenario (MUC) is not supported yet")
+	need := cfg.Members
+	if cfg.Protocol == "xmpp" {
+		need = cfg.Online
 	}
-	if len(r.accts) < cfg.Members {
-		return 0, fmt.Errorf("group needs %d accounts, there are %d", cfg.Members, len(r.accts))
-	}
-	gid, err := r.makeGroup(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("creating the group: %w", err)
+	if len(r.accts) < need {
+		return 0, fmt.Errorf("group needs %d accounts, there are %d", need, len(r.accts))
 	}
 	r.flows = make([]*flow, cfg.Senders)
 	for i := range r.flows {
 		r.flows[i] = newFlow(cfg.Window, cfg.Online-1)
 	}
-	r.setPhase("login")
-	ss := r.loginAll(ctx, cfg.Online, func(i int) func([]byte) {
+	onBody := func(i int) func([]byte) {
 		if i < cfg.Senders {
 			return r.onDelivery(i)
 		}
 		return r.onDelivery(-1)
-	})
-	to := &dest{id: gid, group: true}
+	}
+	var to *dest
+	var ss []session
+	if cfg.Protocol == "xmpp" {
+		to = &dest{xmppPrefix: xmppChatPrefix("groupchat", cfg.Room)}
+		r.afterLogin = func(i int, s session) error {
+			return s.(*xmppClient).joinRoom(cfg.Room, "b"+itoa(i), cfg.Timeout)
+		}
+		r.setPhase("login")
+		// The first occupant alone, so that it creates (and unlocks) the
+		// room before the others knock.
+		first := r.loginAll(ctx, 0, 1, onBody)
+		if first[0] == nil {
+			return 0, fmt.Errorf("the first occupant could not join %s", cfg.Room)
+		}
+		ss = r.loginAll(ctx, 1, cfg.Online, onBody)
+		ss[0] = first[0]
+	} else {
+		gid, err := r.makeGroup(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("creating the group: %w", err)
+		}
+		to = &dest{id: gid, group: true}
+		r.setPhase("login")
+		ss = r.loginAll(ctx, 0, cfg.Online, onBody)
+	}
 	var senders []func(context.Context, int, time.Time, time.Time)
 	for i := range cfg.Senders {
 		if ss[i] == nil {

@@ -539,3 +539,37 @@ func xmppChatPrefix(kind, jid string) []byte {
 }
 
 var _ = strconv.Itoa
+
+const (
+	nsMUC      = "http://jabber.org/protocol/muc"
+	nsMUCOwner = "http://jabber.org/protocol/muc#owner"
+)
+
+// joinRoom enters a MUC room as nick and waits for the room to show the
+// occupant to itself (XEP-0045 7.2). A room this join created (status 201)
+// is locked until configured, so it is unlocked with the default
+// configuration, as an instant room (10.1.2). No history is asked for.
+func (c *xmppClient) joinRoom(room, nick string, timeout time.Duration) error {
+	c.xc.setDeadline(time.Now().Add(timeout))
+	defer c.xc.setDeadline(time.Time{})
+	self := room + "/" + nick
+	if err := c.write([]byte("<presence to='" + self + "'><x xmlns='" + nsMUC + "'><history maxstanzas='0'/></x></presence>")); err != nil {
+		return err
+	}
+	for {
+		el, err := c.element()
+		if err != nil {
+			return err
+		}
+		if string(localName(el)) != "presence" || string(attr(el, "from")) != self {
+			continue
+		}
+		if string(attr(el, "type")) == "error" {
+			return fmt.Errorf("joining %s: %.300s", room, el)
+		}
+		if bytes.Contains(el, []byte("code='201'")) || bytes.Contains(el, []byte(`code="201"`)) {
+			return c.iq("instant", "<iq type='set' id='instant' to='"+room+"'><query xmlns='"+nsMUCOwner+"'><x xmlns='jabber:x:data' type='submit'/></query></iq>")
+		}
+		return nil
+	}
+}
