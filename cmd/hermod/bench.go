@@ -27,9 +27,11 @@ Scenarios:
   chat   --pairs pairs send each other 1:1 messages for --duration, at --rate messages/s in all,
          or as fast as --window messages in flight per pair allow; latency is measured at the
          receiver from a time stamp in the message (the scheduled time with --rate)
-  group  one group of --members, --online of them logged in, --senders sending (turms on hermod:
-         needs --provision to create a group type that holds --members). The xmpp group scenario
-         (MUC, --room) is NOT supported yet.
+  group  one group, --online members logged in, --senders of them sending; every other online
+         member's deliveries count. Turms (hermod): a group of --members made for the run (over
+         500 needs --provision, which makes a group type that holds them). XMPP: the --online
+         sessions join the MUC room --room (created if new, as an instant room); on hermod,
+         --turms-target makes the group of --members over Turms and they join it as a room.
 
 Accounts come from --accounts FILE ("<localpart-or-id> <password>" a line), or are --users ids from
 --first-id with --password; with --provision (hermod's admin API) they are created first.
@@ -97,7 +99,9 @@ With --pid the target process's RSS and CPU are sampled from /proc.`,
 	f.IntVar(&cfg.Members, "members", cfg.Members, "group: members of the group")
 	f.IntVar(&cfg.Online, "online", cfg.Online, "group: members logged in")
 	f.IntVar(&cfg.Senders, "senders", cfg.Senders, "group: online members that send")
-	f.StringVar(&cfg.Room, "room", "", "xmpp group: MUC room JID (not supported yet)")
+	f.StringVar(&cfg.Room, "room", "", "xmpp group: the MUC room JID the --online sessions join")
+	f.StringVar(&cfg.TurmsTarget, "turms-target", "", "xmpp group on hermod, instead of --room: make the group over Turms at this HOST:PORT and join it as a room")
+	f.StringVar(&cfg.MUCDomain, "muc-domain", "", "xmpp group with --turms-target: hermod's MUC service (default conference.<domain>)")
 	f.DurationVar(&cfg.Duration, "duration", cfg.Duration, "how long to hold or run after ramp-up")
 	f.DurationVar(&cfg.Drain, "drain", cfg.Drain, "chat, group: how long to wait for messages in flight after sending stops")
 	f.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "bound of one login")

@@ -172,6 +172,19 @@ func TestGroup(t *testing.T) {
 			}
 		})
 	}
+	// Over XMPP the group is made over Turms and joined as a MUC room.
+	for _, transport := range []string{"tcp", "ws"} {
+		t.Run("xmpp-"+transport, func(t *testing.T) {
+			c := n.config("group", "xmpp", transport)
+			c.TurmsTarget = n.target("turms", "tcp")
+			c.Users, c.FirstID, c.Members, c.Online, c.Senders, c.Window = 600, 200000, 600, 6, 2, 2
+			res := run(t, c)
+			checkMessages(t, res, 5)
+			if res.SessionsHeld != 6 {
+				t.Fatalf("held %d sessions, want 6", res.SessionsHeld)
+			}
+		})
+	}
 	// Without the admin API (accounts made beforehand, as above), the
 	// group has the default type and its members accept invitations.
 	t.Run("invitations", func(t *testing.T) {

@@ -54,6 +54,11 @@ type Config struct {
 	Online  int
 	Senders int
 	Room    string // XMPP MUC room (group)
+	// TurmsTarget is hermod's Turms TCP address, for the xmpp group
+	// scenario on hermod: the group is made there and joined as a room.
+	TurmsTarget string
+	// MUCDomain is hermod's MUC service, where group <id> is a room.
+	MUCDomain string
 
 	Duration    time.Duration
 	SourceAddrs []netip.Addr
@@ -96,8 +101,11 @@ func (c *Config) Validate() error {
 		if !oneOf(c.Mechanism, "SCRAM-SHA-1", "SCRAM-SHA-256", "PLAIN") {
 			bad("mechanism %q: want SCRAM-SHA-1, SCRAM-SHA-256 or PLAIN", c.Mechanism)
 		}
-		if c.Scenario == "group" && c.Room == "" {
-			bad("the xmpp group scenario needs --room, a MUC room JID (room@conference.example); without one it is not supported")
+		if c.Scenario == "group" && c.Room == "" && c.TurmsTarget == "" {
+			bad("the xmpp group scenario needs --room, a MUC room JID (room@conference.example), or on hermod --turms-target; without either it is not supported")
+		}
+		if c.MUCDomain == "" {
+			c.MUCDomain = "conference." + c.Domain
 		}
 	case "turms":
 		if !oneOf(c.Transport, "tcp", "ws") {
@@ -110,6 +118,11 @@ func (c *Config) Validate() error {
 		bad("--target is required")
 	} else if err := CheckLoopback(c.Target); err != nil {
 		errs = append(errs, err)
+	}
+	if c.TurmsTarget != "" {
+		if err := CheckLoopback(c.TurmsTarget); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if c.Provision != "" {
 		if err := CheckLoopback(c.Provision); err != nil {
@@ -152,7 +165,7 @@ func (c *Config) Validate() error {
 			bad("chat needs --pairs >= 1")
 		}
 	case "group":
-		if c.Protocol == "xmpp" {
+		if c.Protocol == "xmpp" && c.Room != "" {
 			c.Members = c.Online // a room's audience is its occupants
 		}
 		if c.Online < 2 || c.Members < c.Online || c.Senders > c.Online {

@@ -20,6 +20,7 @@ type runner struct {
 	cfg    *Config
 	log    io.Writer
 	conn   *connector
+	dialer *dialer
 	accts  []*account
 	epoch  time.Time
 	marker []byte
@@ -85,8 +86,8 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Result, error) {
 	if r.accts, err = r.accounts(ctx); err != nil {
 		return nil, err
 	}
-	d := newDialer(cfg.SourceAddrs, cfg.Timeout)
-	r.conn = newConnector(&cfg, d)
+	r.dialer = newDialer(cfg.SourceAddrs, cfg.Timeout)
+	r.conn = newConnector(&cfg, r.dialer)
 	defer r.conn.close()
 
 	self, _ := readProc(os.Getpid())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -136,7 +137,7 @@ func (r *runner) chat(ctx context.Context) (time.Duration, error) {
 func (r *runner) group(ctx context.Context) (time.Duration, error) {
 	cfg := r.cfg
 	need := cfg.Members
-	if cfg.Protocol == "xmpp" {
+	if cfg.Protocol == "xmpp" && cfg.Room != "" {
 		need = cfg.Online
 	}
 	if len(r.accts) < need {
@@ -155,16 +156,30 @@ func (r *runner) group(ctx context.Context) (time.Duration, error) {
 	var to *dest
 	var ss []session
 	if cfg.Protocol == "xmpp" {
-		to = &dest{xmppPrefix: xmppChatPrefix("groupchat", cfg.Room)}
+		room := cfg.Room
+		if room == "" {
+			// hermod: the group, made over Turms, is the room <id>@<MUC service>.
+			gid, err := r.makeGroup(ctx)
+			if err != nil {
+				return 0, fmt.Errorf("creating the group: %w", err)
+			}
+			room = strconv.FormatInt(gid, 10) + "@" + cfg.MUCDomain
+		}
+		fmt.Fprintf(r.log, "bench: room %s\n", room)
+		to = &dest{xmppPrefix: xmppChatPrefix("groupchat", room)}
 		r.afterLogin = func(i int, s session) error {
-			return s.(*xmppClient).joinRoom(cfg.Room, "b"+itoa(i), cfg.Timeout)
+			return s.(*xmppClient).joinRoom(room, "b"+itoa(i), cfg.Timeout)
 		}
 		r.setPhase("login")
 		// The first occupant alone, so that it creates (and unlocks) the
 		// room before the others knock.
 		first := r.loginAll(ctx, 0, 1, onBody)
 		if first[0] == nil {
-			return 0, fmt.Errorf("the first occupant could not join %s", cfg.Room)
+			why := "it could not log in"
+			if e := r.errs.list(); len(e) > 0 {
+				why = e[0]
+			}
+			return 0, fmt.Errorf("the first occupant could not join %s: %s", room, why)
 		}
 		ss = r.loginAll(ctx, 1, cfg.Online, onBody)
 		ss[0] = first[0]
@@ -209,7 +224,8 @@ func (r *runner) makeGroup(ctx context.Context) (int64, error) {
 	} else if cfg.Members > defaultGroupSize {
 		return 0, fmt.Errorf("a group of more than %d members needs a group type that holds it: give --provision and an admin token", defaultGroupSize)
 	}
-	owner, err := r.conn.t.login(ctx, r.accts[0])
+	td := r.groupDialer()
+	owner, err := td.login(ctx, r.accts[0])
 	if err != nil {
 		return 0, fmt.Errorf("owner login: %w", err)
 	}
@@ -244,18 +260,29 @@ func (r *runner) makeGroup(ctx context.Context) (int64, error) {
 				return 0, err
 			}
 		}
-	} else if err := r.inviteMembers(ctx, owner, gid, ask); err != nil {
+	} else if err := r.inviteMembers(ctx, td, owner, gid, ask); err != nil {
 		return 0, err
 	}
 	fmt.Fprintf(r.log, "bench: group %d with %d members\n", gid, cfg.Members)
 	return gid, nil
 }
 
+// groupDialer is the Turms dialer that creates the group: the run's own,
+// or, for the xmpp group scenario on hermod, one to --turms-target.
+func (r *runner) groupDialer() *turmsDialer {
+	if r.conn.t != nil {
+		return r.conn.t
+	}
+	tc := *r.cfg
+	tc.Protocol, tc.Transport, tc.Target = "turms", "tcp", r.cfg.TurmsTarget
+	return newTurmsDialer(&tc, r.dialer)
+}
+
 // defaultGroupSize is the size limit of Turms's default group type.
 const defaultGroupSize = 500
 
 // inviteMembers invites every member and has each accept.
-func (r *runner) inviteMembers(ctx context.Context, owner *turmsClient, gid int64, ask func(*turmsClient, *pb.TurmsRequest) (*pb.TurmsNotification, error)) error {
+func (r *runner) inviteMembers(ctx context.Context, td *turmsDialer, owner *turmsClient, gid int64, ask func(*turmsClient, *pb.TurmsRequest) (*pb.TurmsNotification, error)) error {
 	invitations := make([]int64, r.cfg.Members)
 	for j := 1; j < r.cfg.Members; j++ {
 		n, err := ask(owner, &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateGroupInvitationRequest{CreateGroupInvitationRequest: &pb.CreateGroupInvitationRequest{
@@ -279,7 +306,7 @@ func (r *runner) inviteMembers(ctx context.Context, owner *turmsClient, gid int6
 				if j >= r.cfg.Members || ctx.Err() != nil {
 					return
 				}
-				m, err := r.conn.t.login(ctx, r.accts[j])
+				m, err := td.login(ctx, r.accts[j])
 				if err == nil {
 					_, err = ask(m, &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateGroupInvitationRequest{UpdateGroupInvitationRequest: &pb.UpdateGroupInvitationRequest{
 						InvitationId: invitations[j], ResponseAction: pb.ResponseAction_ACCEPT,
