@@ -404,6 +404,20 @@ func (r *rooms) userIDs(groupID int64) []int64 {
 	return out
 }
 
+// seated reports whether userID sits in a room.
+func (r *rooms) seated(groupID, userID int64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rm := r.byID[groupID]; rm != nil {
+		for _, o := range rm.nicks {
+			if o.userID == userID && len(o.seats) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // joinedRooms returns the session's seats (a copy).
 func (r *rooms) joinedRooms(s *session) []*seat {
 	r.mu.Lock()

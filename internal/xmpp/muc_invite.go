@@ -2,6 +2,7 @@ package xmpp
 
 import (
 	"hermod/internal/domain/group"
+	"hermod/internal/store"
 	"hermod/internal/xmpp/jid"
 	"hermod/internal/xmpp/xmlstream"
 )
@@ -77,4 +78,18 @@ func (s *session) directInvitation(el, x *xmlstream.Element, invitee address) bo
 		s.send(stanzaError(el, errFromDomain(err)))
 	}
 	return true
+}
+
+// sendPendingInvitations tells a resource that became available of the
+// group invitations waiting for the user, which came while it was away.
+func (s *session) sendPendingInvitations() {
+	invs, _, err := s.srv.svc.Groups.Invitations(s.ctx(), s.userID, nil, false, 0)
+	if err != nil {
+		return
+	}
+	for _, inv := range invs {
+		if inv.Status == store.RequestPending {
+			s.sendAll(s.invitationTo(inv.GroupID, inv.InviterID, inv.Content))
+		}
+	}
 }

@@ -123,6 +123,7 @@ func (s *session) initialPresence() {
 			s.send(s.srv.subscribeRequest(&fr))
 		}
 	}
+	s.sendPendingInvitations() // muc_invite.go
 	s.deliverOffline()
 }
 
