@@ -110,6 +110,10 @@ func (s *session) prepareFeature(ev *event.Event) (outItem, bool) {
 	if !s.available.Load() {
 		return outItem{}, false
 	}
+	if groupID, ok := roomFeatureGroup(ev); ok {
+		// Rendering needs the group: the write loop does it.
+		return outItem{ev: ev}, s.srv.rooms.seatOf(s, groupID) != nil
+	}
 	switch p := ev.Payload.(type) {
 	case *event.MessageUpdated:
 		m := &p.Message
@@ -136,6 +140,9 @@ func (s *session) prepareFeature(ev *event.Event) (outItem, bool) {
 // renderFeatureDeferred renders, on the write loop, a change that needs
 // the store.
 func (s *session) renderFeatureDeferred(ev *event.Event) [][]byte {
+	if groupID, ok := roomFeatureGroup(ev); ok {
+		return s.renderRoomFeature(ev, groupID)
+	}
 	if p, ok := ev.Payload.(*event.ReadDateUpdated); ok {
 		if b := s.displayedMarker(p); b != nil {
 			return [][]byte{b}

@@ -20,7 +20,7 @@ func (s *session) markDisplayed(el *xmlstream.Element, a address) {
 	if serr != nil || m.SenderID != a.userID {
 		return
 	}
-	if err := s.srv.svc.Messages.MarkReadUpTo(s.ctx(), s.requester(), a.userID, m, s.stamped(el)); err != nil {
+	if err := s.srv.svc.Messages.MarkReadUpTo(s.ctx(), s.requester(), a.userID, false, m, s.stamped(el)); err != nil {
 		s.logger().Debug("a displayed marker did not move the read date", "err", err)
 	}
 }
@@ -29,7 +29,7 @@ func (s *session) markDisplayed(el *xmlstream.Element, a address) {
 // marker for the last message the reader had received from this user by
 // then; nil when there is none.
 func (s *session) displayedMarker(p *event.ReadDateUpdated) []byte {
-	m, err := s.srv.svc.Messages.LastReadBy(s.ctx(), p.OwnerID, s.userID, p.ReadDate)
+	m, err := s.srv.svc.Messages.LastReadBy(s.ctx(), p.OwnerID, s.userID, false, p.ReadDate)
 	if err != nil || m == nil {
 		return nil
 	}

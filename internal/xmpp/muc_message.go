@@ -45,6 +45,9 @@ func (s *session) mucMessage(el *xmlstream.Element, to jid.JID) {
 // groupchat sends an occupant's message to the group, or changes the
 // subject, or passes a chat state on to the other occupants.
 func (s *session) groupchat(st *seat, el *xmlstream.Element) {
+	if s.handleRoomReference(st, el) {
+		return
+	}
 	ctx := s.ctx()
 	kept := el.Children[:0:0]
 	var body string
@@ -249,7 +252,7 @@ func (s *session) sendHistory(st *seat, v *group.View, h *xmlstream.Element) {
 // sender's occupant JID, with the room's stanza-id; delayed adds the
 // archive's timestamp (history).
 func (s *Server) renderGroupMessage(m *store.Message, local, nick string, delayed bool) []byte {
-	el := xmlstream.New(xmlstream.NSClient, "message", "type", "groupchat", "id", strconv.FormatInt(m.ID, 10),
+	el := xmlstream.New(xmlstream.NSClient, "message", "type", "groupchat", "id", refOf(m),
 		"from", s.occupantJID(local, nick))
 	if m.Text != "" {
 		el.Add(xmlstream.New(xmlstream.NSClient, "body").AddText(m.Text))

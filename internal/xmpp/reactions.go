@@ -13,23 +13,13 @@ import (
 // one. Emoji that have no Turms reaction type (see reactionType) reach XMPP
 // peers in the stanza as sent but are not stored.
 func (s *session) react(el *xmlstream.Element, a address) {
-	rs := el.Child(nsReactions, "reactions")
-	m, serr := s.referenced(a, rs.Attr("id"))
+	m, serr := s.referenced(a, el.Child(nsReactions, "reactions").Attr("id"))
 	if serr != nil {
 		s.send(stanzaError(el, serr))
 		return
 	}
-	types := []int32{}
-	for _, c := range rs.Elements() {
-		if !c.Is(nsReactions, "reaction") {
-			continue
-		}
-		if t, ok := reactionType(c.Text()); ok {
-			types = append(types, t)
-		}
-	}
 	origin := s.stamped(el)
-	changed, err := s.srv.svc.Messages.SetReactions(s.ctx(), s.requester(), m.ID, types, origin)
+	changed, err := s.srv.svc.Messages.SetReactions(s.ctx(), s.requester(), m.ID, reactionTypes(el), origin)
 	switch {
 	case err != nil:
 		s.send(stanzaError(el, errFromDomain(err)))
@@ -47,14 +37,35 @@ func (s *Server) renderReactions(p *event.ReactionsChanged, origin any) []byte {
 	if o, ok := origin.(*stanzaOrigin); ok {
 		return o.bytes()
 	}
-	rs := xmlstream.New(nsReactions, "reactions", "id", refOf(&p.Message))
-	for _, t := range p.Current {
+	el := xmlstream.New(xmlstream.NSClient, "message", "type", "chat", "from", s.bareJID(p.UserID),
+		"id", "react-"+strconv.FormatInt(p.MessageID, 10)+"-"+randomID()[:8]).
+		Add(reactionsElement(refOf(&p.Message), p.Current)).Add(xmlstream.New(nsHints, "store"))
+	return xmlstream.Append(nil, el, "")
+}
+
+// reactionTypes are the Turms reaction types of the reactions in el, those
+// that have one.
+func reactionTypes(el *xmlstream.Element) []int32 {
+	types := []int32{}
+	for _, c := range el.Child(nsReactions, "reactions").Elements() {
+		if !c.Is(nsReactions, "reaction") {
+			continue
+		}
+		if t, ok := reactionType(c.Text()); ok {
+			types = append(types, t)
+		}
+	}
+	return types
+}
+
+// reactionsElement is the XEP-0444 set of reactions to the message ref,
+// of the types that are emoji.
+func reactionsElement(ref string, types []int32) *xmlstream.Element {
+	rs := xmlstream.New(nsReactions, "reactions", "id", ref)
+	for _, t := range types {
 		if r, ok := reactionText(t); ok {
 			rs.Add(xmlstream.New(nsReactions, "reaction").AddText(r))
 		}
 	}
-	el := xmlstream.New(xmlstream.NSClient, "message", "type", "chat", "from", s.bareJID(p.UserID),
-		"id", "react-"+strconv.FormatInt(p.MessageID, 10)+"-"+randomID()[:8]).
-		Add(rs).Add(xmlstream.New(nsHints, "store"))
-	return xmlstream.Append(nil, el, "")
+	return rs
 }
