@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -74,5 +75,32 @@ func TestBenchCommandRefuses(t *testing.T) {
 		if err == nil || !strings.Contains(out, tc.want) {
 			t.Errorf("hermod %s: %v\n%s\nwant an error with %q", strings.Join(tc.args, " "), err, out, tc.want)
 		}
+	}
+}
+
+// TestBenchReportsTheFileLimit runs the load with a hard limit of 64 open
+// files: it holds what it can and says why it stopped.
+func TestBenchReportsTheFileLimit(t *testing.T) {
+	dir := t.TempDir()
+	n := startNode(t, dir)
+	js := filepath.Join(t.TempDir(), "result.json")
+	script := `ulimit -n 64 && exec "$0" "$@"`
+	args := []string{"-c", script, binary, "bench", "idle", "--protocol", "turms", "--target", n.tcp,
+		"--provision", "http://" + n.adminAddr, "--admin-token-file", filepath.Join(dir, "admin-token"),
+		"--users", "100", "--sessions", "100", "--duration", "200ms", "--json", js}
+	out, err := exec.Command("bash", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "the open-file limit is 64") || !strings.Contains(string(out), "out of file descriptors") {
+		t.Fatalf("no word of the file limit:\n%s", out)
+	}
+	b, _ := os.ReadFile(js)
+	var r bench.Result
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.SessionsHeld <= 0 || r.SessionsHeld >= 64 || r.Errors == 0 {
+		t.Fatalf("held %d sessions with 64 files, %d errors:\n%s", r.SessionsHeld, r.Errors, out)
 	}
 }

@@ -13,11 +13,11 @@ import (
 
 // ErrNoFiles means the tool ran out of file descriptors: the run holds as
 // many connections as this process may open.
-var ErrNoFiles = errors.New("bench: out of file descriptors (RLIMIT_NOFILE): this process cannot open more connections; " +
+var ErrNoFiles = errors.New("out of file descriptors (RLIMIT_NOFILE): this process cannot open more connections; " +
 	"raise the hard limit (ulimit -Hn) or run fewer sessions")
 
 // ErrNoPorts means one source address ran out of ephemeral ports.
-var ErrNoPorts = errors.New("bench: out of local ports: spread connections over more --source-addrs")
+var ErrNoPorts = errors.New("out of local ports: spread connections over more --source-addrs")
 
 // dialer spreads connections over source addresses, round robin.
 type dialer struct {

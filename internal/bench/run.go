@@ -60,7 +60,7 @@ func (r *runner) setPhase(p string) { r.phase.Store(p) }
 
 func (r *runner) fail(err error) {
 	if errors.Is(err, ErrNoFiles) && !r.noFiles.Swap(true) {
-		fmt.Fprintf(r.log, "bench: %v (at %d sessions)\n", err, r.held.Load())
+		fmt.Fprintf(r.log, "bench: %v; no more logins\n", ErrNoFiles)
 	}
 	r.errs.add(err)
 }

@@ -20,6 +20,9 @@ func (r *runner) idle(ctx context.Context) (time.Duration, error) {
 	r.loginAll(ctx, 0, r.cfg.Sessions, func(int) func([]byte) { return nil })
 	ramp := time.Since(t0)
 	fmt.Fprintf(r.log, "bench: %d of %d sessions up in %.1fs\n", r.held.Load(), r.cfg.Sessions, ramp.Seconds())
+	if r.noFiles.Load() {
+		fmt.Fprintf(r.log, "bench: the open-file limit stopped the ramp at %d sessions\n", r.held.Load())
+	}
 	r.setPhase("hold")
 	hold, cancel := context.WithTimeout(ctx, r.cfg.Duration)
 	defer cancel()
