@@ -133,8 +133,8 @@ func orUnknown(s string) string {
 const settingsNote = `- Accounts: the same numeric ids (100000 upwards; the XMPP localpart is the id) and password on
   every server, stored as SCRAM-SHA-1 keys with 4096 PBKDF2 iterations (Prosody
   ` + "`default_iteration_count = 4096`" + `, ejabberd ` + "`auth_password_format: scram`" + ` with its fixed 4096,
-  hermod's default). Prosody's accounts are written straight into its storage, ejabberd's through
-  mod_http_api, hermod's through its admin API.
+  hermod's default). Prosody's accounts are written straight into its storage, ejabberd imports
+  them with their keys from a XEP-0227 file, hermod's go through its admin API.
 - Clients log in with SCRAM-SHA-1 over plain TCP on 127.0.0.1: no TLS for anyone.
 - Every 1:1 message is archived: Prosody mod_mam with ` + "`default_archive_policy = true`" + ` and no expiry,
   ejabberd mod_mam ` + "`default: always`" + `, hermod always. Offline storage is on everywhere.
@@ -145,7 +145,7 @@ const settingsNote = `- Accounts: the same numeric ids (100000 upwards; the XMPP
 - Each server holds at most as many open files as the machine allows one process; client connections
   come from 127.0.0.1 to 127.0.0.40.
 - Modules: roster, disco, ping, time, version, vCard, blocking, MAM, offline messages (what hermod
-  offers over XMPP); no server-to-server, no HTTP but ejabberd's loopback API for registration.
+  offers over XMPP); no server-to-server, no HTTP.
 `
 
 const metricsNote = `Memory per session is the server's resident memory growth divided by the sessions held; CPU is
