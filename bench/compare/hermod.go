@@ -164,14 +164,14 @@ func (h *hermod) Start(ctx context.Context) error {
 }
 
 // Provision creates the accounts through the admin API, once for both
-// columns: in batches where the API has the bulk route, else one POST
-// /v1/users per account, many at once.
+// columns: in one batch (POST /v1/users/batch), or, where the API lacks
+// it, one POST /v1/users per account, many at once.
 func (h *hermod) Provision(ctx context.Context) error {
 	n := h.node()
 	if n.provisioned {
 		return nil
 	}
-	client := &http.Client{Timeout: 120 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	client := &http.Client{Timeout: 10 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	defer client.CloseIdleConnections()
 	post := func(path string, body any) (int, []byte, error) {
 		b, _ := json.Marshal(body)
@@ -189,7 +189,20 @@ func (h *hermod) Provision(ctx context.Context) error {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		return resp.StatusCode, msg, nil
 	}
-	err := forEachAccount(ctx, h.env.ids, 16, func(id int64) error {
+	ids := h.env.ids
+	code, msg, err := post("/v1/users/batch", map[string]any{
+		"first_id": ids[0], "count": len(ids), "password": h.env.password, "name_prefix": "u", "skip_existing": true,
+	})
+	switch {
+	case err != nil:
+		return err
+	case code == http.StatusCreated:
+		n.provisioned = true
+		return nil
+	case code != http.StatusNotFound && code != http.StatusMethodNotAllowed:
+		return fmt.Errorf("POST /v1/users/batch: %d %s", code, msg)
+	}
+	err = forEachAccount(ctx, ids, 16, func(id int64) error {
 		code, msg, err := post("/v1/users", map[string]any{"id": id, "password": h.env.password, "name": fmt.Sprintf("u%d", id)})
 		if err != nil {
 			return err

@@ -56,11 +56,11 @@ func scaled(scale float64) sizes {
 }
 
 // accounts is how many accounts the run needs: enough for the largest
-// scenario, and enough that the login scenario's dialers seldom pick an
-// account another dialer is logging in (a second Turms login on the same
-// device type ends the first).
+// scenario, and for the login scenario's pool of ten accounts per dialer
+// (so that the dialers seldom pick an account another is logging in: a
+// second Turms login on the same device type ends the first).
 func (s sizes) accounts() int {
-	return max(s.Sessions, 2*s.Pairs, s.Members, s.Online, 4*s.Concurrency)
+	return max(s.Sessions, 2*s.Pairs, s.Members, s.Online, 10*s.Concurrency)
 }
 
 // options are the command line.

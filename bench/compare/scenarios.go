@@ -71,7 +71,9 @@ var scenarios = []scenario{
 	{
 		Name: "chat-rate", Kind: "chat",
 		Args: func(s sizes) []string {
-			return []string{"--pairs", fmt.Sprint(s.Pairs), "--rate", fmt.Sprint(s.Rate), "--duration", dur(s.Duration)}
+			// The window only caps messages in flight should the server
+			// fall behind the rate.
+			return []string{"--pairs", fmt.Sprint(s.Pairs), "--rate", fmt.Sprint(s.Rate), "--window", fmt.Sprint(s.Window), "--duration", dur(s.Duration)}
 		},
 		Rows: func(s sizes) []row {
 			return []row{
