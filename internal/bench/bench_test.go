@@ -126,6 +126,22 @@ func TestIdle(t *testing.T) {
 	}
 }
 
+// TestIdleSharedAccounts holds more sessions than there are accounts: an
+// account's sessions get resources (XMPP) or device types (Turms) of
+// their own, so none replaces another.
+func TestIdleSharedAccounts(t *testing.T) {
+	n := newNode(t)
+	for _, protocol := range []string{"xmpp", "turms"} {
+		t.Run(protocol, func(t *testing.T) {
+			c := n.config("idle", protocol, "tcp")
+			c.Users, c.Sessions, c.Duration = 4, 20, 200*time.Millisecond
+			if res := run(t, c); res.SessionsHeld != 20 {
+				t.Fatalf("held %d of 20", res.SessionsHeld)
+			}
+		})
+	}
+}
+
 func TestChat(t *testing.T) {
 	n := newNode(t)
 	for _, tr := range transports {

@@ -302,7 +302,7 @@ func (r *runner) loginAll(ctx context.Context, from, n int, onBody func(i int) f
 
 func (r *runner) loginOne(ctx context.Context, a *account, i int) (session, error) {
 	t0 := time.Now()
-	s, err := r.conn.login(ctx, a, "b"+itoa(i))
+	s, err := r.conn.login(ctx, a, "b"+itoa(i), i/len(r.accts))
 	if err != nil {
 		return nil, err
 	}

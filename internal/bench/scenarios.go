@@ -58,7 +58,7 @@ func (r *runner) login(ctx context.Context) (time.Duration, error) {
 			go func() {
 				defer wg.Done()
 				for i := int(next.Add(1) - 1); i < len(pool) && !over(ctx); i = int(next.Add(1) - 1) {
-					s, err := r.conn.login(ctx, pool[i], "b"+itoa(i))
+					s, err := r.conn.login(ctx, pool[i], "b"+itoa(i), 0)
 					if err != nil {
 						r.fail(fmt.Errorf("login (warm-up): %w", err))
 						continue

@@ -46,9 +46,12 @@ func newConnector(cfg *Config, d *dialer) *connector {
 	return c
 }
 
-func (c *connector) login(ctx context.Context, a *account, resource string) (session, error) {
+// login logs a in. round counts how many sessions of the account the run
+// already opened: XMPP binds a resource of its own to each, Turms (one
+// session per device type) a device type of its own.
+func (c *connector) login(ctx context.Context, a *account, resource string, round int) (session, error) {
 	if c.t != nil {
-		s, err := c.t.login(ctx, a)
+		s, err := c.t.loginAs(ctx, a, turmsDevices[round%len(turmsDevices)])
 		if err != nil {
 			return nil, err
 		}

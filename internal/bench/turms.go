@@ -88,7 +88,16 @@ type turmsClient struct {
 	rbuf   []byte
 }
 
+// turmsDevices are the device types a run's sessions of one account use
+// in turn: Turms keeps one session per user and device type.
+var turmsDevices = []pb.DeviceType{pb.DeviceType_ANDROID, pb.DeviceType_IOS, pb.DeviceType_DESKTOP,
+	pb.DeviceType_BROWSER, pb.DeviceType_OTHERS, pb.DeviceType_UNKNOWN}
+
 func (t *turmsDialer) login(ctx context.Context, acct *account) (*turmsClient, error) {
+	return t.loginAs(ctx, acct, pb.DeviceType_ANDROID)
+}
+
+func (t *turmsDialer) loginAs(ctx context.Context, acct *account, device pb.DeviceType) (*turmsClient, error) {
 	if acct.id == 0 {
 		return nil, fmt.Errorf("Turms logs in by numeric user id, not %q", acct.user)
 	}
@@ -112,7 +121,7 @@ func (t *turmsDialer) login(ctx context.Context, acct *account) (*turmsClient, e
 		conn.SetDeadline(deadline)
 	}
 	n, err := c.request(ctx, &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateSessionRequest{CreateSessionRequest: &pb.CreateSessionRequest{
-		Version: 1, UserId: acct.id, Password: proto.String(acct.password), DeviceType: pb.DeviceType_ANDROID,
+		Version: 1, UserId: acct.id, Password: proto.String(acct.password), DeviceType: device,
 	}}})
 	if err == nil && n.GetCode() != codeOK {
 		err = fmt.Errorf("login refused: code %d %s", n.GetCode(), n.GetReason())
