@@ -28,7 +28,7 @@ func modules(opts Options) []*module {
 	ms := []*module{
 		rosterModule(), discoModule(), pingModule(), versionModule(opts.Version), timeModule(),
 		vcardModule(), blockingModule(), sessionModule(), registerModule(), messageModule(), featuresModule(),
-		pepModule(), privateModule(), avatarModule(),
+		pepModule(), privateModule(), avatarModule(), bookmarksModule(),
 	}
 	return ms
 }

@@ -404,6 +404,19 @@ func (r *rooms) userIDs(groupID int64) []int64 {
 	return out
 }
 
+// localOf returns the canonical local part of a room someone sat in on
+// this node, "" if none did.
+func (r *rooms) localOf(groupID int64) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rm := r.byID[groupID]; rm != nil {
+		return rm.local
+	}
+	return ""
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
 // seated reports whether userID sits in a room.
 func (r *rooms) seated(groupID, userID int64) bool {
 	r.mu.Lock()

@@ -39,14 +39,21 @@ func (s *session) prepareMUC(ev *event.Event) (it outItem, ok, handled bool) {
 		return outItem{ev: ev}, s.srv.rooms.seatOf(s, p.Group.ID) != nil, true
 	case *event.GroupMembersAdded, *event.GroupInvitationChanged:
 		return outItem{ev: ev}, s.available.Load(), true
-	case *event.GroupCreated, *event.GroupMemberUpdated, *event.GroupBlocklistChanged, *event.GroupJoinRequestChanged:
+	case *event.GroupCreated:
+		return outItem{ev: ev}, s.available.Load(), true
+	case *event.GroupMemberUpdated, *event.GroupBlocklistChanged, *event.GroupJoinRequestChanged:
 		return outItem{}, false, true
 	}
 	return outItem{}, false, false
 }
 
-// renderMUC renders a group event on the write loop.
+// renderMUC renders a group event on the write loop: for the rooms the
+// session sits in, and as bookmark changes.
 func (s *session) renderMUC(ev *event.Event) [][]byte {
+	return append(s.renderRoomEvent(ev), s.bookmarkChanges(ev)...)
+}
+
+func (s *session) renderRoomEvent(ev *event.Event) [][]byte {
 	ctx, groups := s.ctx(), s.srv.svc.Groups
 	switch p := ev.Payload.(type) {
 	case *event.MessageCreated:

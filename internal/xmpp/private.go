@@ -30,6 +30,9 @@ func (s *session) private(iq, q *xmlstream.Element, to int64) (*xmlstream.Elemen
 		return nil, errNotAcceptable("name exactly one element")
 	}
 	el := els[0]
+	if el.Is(nsBookmarksLegacy, "storage") {
+		return s.privateBookmarks(iq) // the user's groups: muc_bookmarks.go
+	}
 	switch el.Space {
 	case "", xmlstream.NSClient, nsPrivate:
 		// XEP-0049 section 3: jabber:* namespaces are the protocol's own.
