@@ -32,14 +32,15 @@ func TestInteropSlixmppMessageFeatures(t *testing.T) {
 	e.user(1001, "Alice", "alice")
 	e.user(1003, "Carol", "")
 	e.befriend(1001, 1003)
+	gid, room := e.group(1001, "Team", nil, 1003)
 	carol := e.turms(1003)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Go(func() { carolBot(ctx, t, carol, 1001) })
+	wg.Go(func() { carolBot(ctx, t, carol, 1001, gid) })
 	t.Cleanup(func() { cancel(); carol.Close(); wg.Wait() })
 
 	host, port, _ := strings.Cut(e.addr("tcp"), ":")
-	args := []string{filepath.Join(interopDir(t), "slixmpp_msgfeat.py"), host, port, domain}
+	args := []string{filepath.Join(interopDir(t), "slixmpp_msgfeat.py"), host, port, domain, room}
 	if os.Getenv("HERMOD_TEST_DEBUG") != "" {
 		args = append(args, "-v")
 	}
@@ -49,9 +50,11 @@ func TestInteropSlixmppMessageFeatures(t *testing.T) {
 // carolBot is a Turms client that tells peer in chat what it saw (an
 // edit, a recall, reactions, a read date, typing) and does to the chat
 // what peer asks for ("please send", "please edit", "please react", "please read",
-// "please recall", "please type").
-func carolBot(ctx context.Context, t *testing.T, c *turmstest.Client, peer int64) {
+// "please recall", "please type"), in their chat and in group gid (where
+// she answers in the group, and reacts when asked).
+func carolBot(ctx context.Context, t *testing.T, c *turmstest.Client, peer, gid int64) {
 	texts := map[int64]string{} // peer's messages by id
+	inGroup := map[int64]bool{} // which of them are in the group
 	var mine int64              // Carol's first message
 	send := func(req *pb.TurmsRequest) *pb.TurmsNotification {
 		n, err := c.Send(req)
@@ -65,6 +68,15 @@ func carolBot(ctx context.Context, t *testing.T, c *turmstest.Client, peer int64
 			RecipientId: proto.Int64(peer), Text: proto.String(text),
 		}}})
 		return n.GetData().GetLong()
+	}
+	reply := func(to int64, text string) {
+		if !inGroup[to] {
+			say(text)
+			return
+		}
+		send(&pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateMessageRequest{CreateMessageRequest: &pb.CreateMessageRequest{
+			GroupId: proto.Int64(gid), Text: proto.String(text),
+		}}})
 	}
 	join := func(ts []int32) string {
 		var out []string
@@ -92,7 +104,16 @@ func carolBot(ctx context.Context, t *testing.T, c *turmstest.Client, peer int64
 		case r.GetCreateMessageRequest() != nil:
 			cm := r.GetCreateMessageRequest()
 			texts[cm.GetMessageId()] = cm.GetText()
+			inGroup[cm.GetMessageId()] = cm.GetGroupId() == gid
 			switch cm.GetText() {
+			case "room please react":
+				for id, text := range texts {
+					if text == "room fixed" || text == "room typo" {
+						send(&pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateMessageReactionsRequest{CreateMessageReactionsRequest: &pb.CreateMessageReactionsRequest{
+							MessageId: id, ReactionTypes: []int32{0x1F525},
+						}}})
+					}
+				}
 			case "hello carol":
 				mine = say("carol 1")
 			case "please send":
@@ -122,14 +143,17 @@ func carolBot(ctx context.Context, t *testing.T, c *turmstest.Client, peer int64
 		case r.GetUpdateMessageRequest() != nil:
 			um := r.GetUpdateMessageRequest()
 			if um.RecallDate != nil {
-				say("recalled: " + texts[um.GetMessageId()])
+				reply(um.GetMessageId(), "recalled: "+texts[um.GetMessageId()])
 			} else if um.Text != nil {
-				say("edited: " + um.GetText())
+				texts[um.GetMessageId()] = um.GetText()
+				reply(um.GetMessageId(), "edited: "+um.GetText())
 			}
 		case r.GetCreateMessageReactionsRequest() != nil:
-			say("reacted: " + join(r.GetCreateMessageReactionsRequest().GetReactionTypes()))
+			cr := r.GetCreateMessageReactionsRequest()
+			reply(cr.GetMessageId(), "reacted: "+join(cr.GetReactionTypes()))
 		case r.GetDeleteMessageReactionsRequest() != nil:
-			say("unreacted: " + join(r.GetDeleteMessageReactionsRequest().GetReactionTypes()))
+			dr := r.GetDeleteMessageReactionsRequest()
+			reply(dr.GetMessageId(), "unreacted: "+join(dr.GetReactionTypes()))
 		case r.GetUpdateConversationRequest() != nil:
 			say("read")
 		case r.GetUpdateTypingStatusRequest() != nil && !typed:

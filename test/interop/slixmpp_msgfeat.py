@@ -9,7 +9,9 @@ Alice's chat what Alice asks for):
   read date, a chat state (XEP-0085) a typing status;
   Turms to XMPP: the other way round, each seen by slixmpp's own plugins
   (the retraction as urn:xmpp:message-retract:1, which slixmpp's plugin
-  does not parse, by a raw handler).
+  does not parse, by a raw handler);
+  in the group's room (XEP-0045), by stanza-id: a correction, reactions and
+  a retraction, with Carol a member of the group on Turms.
 
 Exits 0 when every step happened, 1 with a message otherwise."""
 
@@ -22,7 +24,7 @@ import slixmpp
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
-HOST, PORT, DOMAIN = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+HOST, PORT, DOMAIN, ROOM = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 ALICE, CAROL = f"1001@{DOMAIN}", f"1003@{DOMAIN}"
 NS_RETRACT = "urn:xmpp:message-retract:1"
 
@@ -32,7 +34,7 @@ async def main():
     alice = slixmpp.ClientXMPP(f"{ALICE}/slix", "pw-1001")
     alice.ssl_context.check_hostname = False
     alice.ssl_context.verify_mode = ssl.CERT_NONE
-    for p in ("xep_0030", "xep_0085", "xep_0184", "xep_0308", "xep_0333", "xep_0359", "xep_0424", "xep_0444"):
+    for p in ("xep_0030", "xep_0045", "xep_0085", "xep_0184", "xep_0308", "xep_0333", "xep_0359", "xep_0424", "xep_0444"):
         alice.register_plugin(p)
 
     started = loop.create_future()
@@ -166,6 +168,47 @@ async def main():
     await wait(got, "Carol typing")
     print("a Turms typing status is composing", flush=True)
 
+    # The group's room: Carol is a member on Turms, her nick is her name.
+    await alice.plugin["xep_0045"].join_muc_wait(ROOM, "alice", maxstanzas=0)
+    carol_in_room = f"{ROOM}/Carol"
+
+    def in_room(kind, body=None, sender=carol_in_room):
+        def pred(k, m):
+            return k == kind and m["type"] == "groupchat" and str(m["from"]) == sender and (body is None or m["body"] == body)
+        return pred
+
+    def say_room(body):
+        m = alice.make_message(mto=ROOM, mbody=body, mtype="groupchat")
+        m.send()
+        return m["id"]
+
+    mine = expect(in_room("message", "room typo", f"{ROOM}/alice"))
+    seen = expect(in_room("message", "edited: room fixed"))
+    typo = say_room("room typo")
+    sid = (await wait(mine, "the room to reflect Alice's message"))["stanza_id"]["id"]
+    fix = alice.make_message(mto=ROOM, mbody="room fixed", mtype="groupchat")
+    fix["replace"]["id"] = typo
+    fix.send()
+    await wait(seen, "Carol to see the room correction as a group edit")
+    print("a room correction is a group edit", flush=True)
+
+    got = expect(in_room("reactions"))
+    seen = expect(in_room("message", "reacted: 128064"))
+    react = alice.make_message(mto=ROOM, mtype="groupchat")  # send_reactions sends no type
+    alice.plugin["xep_0444"].set_reactions(react, sid, ["👀"])
+    react.send()
+    alice.make_message(mto=ROOM, mbody="room please react", mtype="groupchat").send()
+    m = await wait(got, "Carol's reactions in the room")
+    if m["reactions"]["id"] != sid or m["reactions"].get_values() != {"🔥"}:
+        raise SystemExit(f"room reactions {m['reactions']}, want 🔥 on {sid}")
+    await wait(seen, "Carol to see Alice's room reaction")
+    print("room reactions are group reactions, both ways", flush=True)
+
+    seen = expect(in_room("message", "recalled: room fixed"))
+    alice.plugin["xep_0424"].send_retraction(mto=ROOM, id=sid, mtype="groupchat")
+    await wait(seen, "Carol to see the room retraction as a recall")
+    print("a room retraction is a group recall", flush=True)
+
     await alice.disconnect()
     print("OK", flush=True)
 
@@ -174,7 +217,7 @@ if __name__ == "__main__":
     if "-v" in sys.argv:
         logging.basicConfig(level=logging.DEBUG)
     try:
-        asyncio.get_event_loop().run_until_complete(asyncio.wait_for(main(), 80))
+        asyncio.get_event_loop().run_until_complete(asyncio.wait_for(main(), 85))
     except BaseException as e:  # noqa: BLE001 - report any failure to the Go test
         print("FAILED:", type(e).__name__, e, flush=True)
         sys.exit(1)
