@@ -401,6 +401,17 @@ func (r *runner) markCPU() cpuMark {
 	return m
 }
 
+// abortAll closes every session's connection at once.
+func (r *runner) abortAll() {
+	r.closing.Store(true)
+	r.sessionsMu.Lock()
+	ss := append([]session(nil), r.sessions...)
+	r.sessionsMu.Unlock()
+	for _, s := range ss {
+		s.abort()
+	}
+}
+
 // sleepUntil waits for t or ctx; it reports whether t came.
 func sleepUntil(ctx context.Context, t time.Time) bool {
 	d := time.Until(t)

@@ -355,7 +355,29 @@ func (r *runner) drive(ctx context.Context, senders []func(context.Context, int,
 		wg.Add(1)
 		go func() { defer wg.Done(); s(run, k, start, start.Add(r.cfg.Duration)) }()
 	}
-	wg.Wait()
+	// Receivers that only listen would look idle to the server.
+	kctx, kcancel := context.WithCancel(ctx)
+	var kwg sync.WaitGroup
+	kwg.Add(1)
+	go func() { defer kwg.Done(); r.keepalive(kctx) }()
+	defer func() { kcancel(); kwg.Wait() }()
+	sendersDone := make(chan struct{})
+	go func() { wg.Wait(); close(sendersDone) }()
+	aborted := false
+	select {
+	case <-sendersDone:
+	case <-run.Done():
+		// A sender stuck writing to a server that stopped reading would
+		// hold the run forever: closing the connections frees it.
+		select {
+		case <-sendersDone:
+		case <-time.After(stuckGrace):
+			fmt.Fprintf(r.log, "bench: senders still stuck writing %s after the end: closing the sessions\n", stuckGrace)
+			r.abortAll()
+			<-sendersDone
+			aborted = true
+		}
+	}
 	elapsed := time.Since(start)
 	r.cpuTo = r.markCPU()
 	r.deliveredInWindow = r.delivered.Load()
@@ -365,11 +387,15 @@ func (r *runner) drive(ctx context.Context, senders []func(context.Context, int,
 		want *= int64(r.cfg.Online - 1)
 	}
 	deadline := time.Now().Add(r.cfg.Drain)
-	for r.delivered.Load() < want && time.Now().Before(deadline) && ctx.Err() == nil {
+	for !aborted && r.delivered.Load() < want && time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return elapsed, nil
 }
+
+// stuckGrace is how long senders may stay in a write after the sending
+// time is over before their connections are closed under them.
+var stuckGrace = 10 * time.Second
 
 // sendLoop sends on flow f until ctx ends: as fast as the window allows,
 // or, with Rate, on a schedule shared by all nFlows flows. pick gives the
@@ -404,7 +430,9 @@ func (r *runner) sendLoop(ctx context.Context, f, nFlows int, start time.Time, p
 		s, to := pick(n)
 		body = appendBody(body[:0], r.marker, f, slot, sent, r.cfg.BodySize)
 		if err := s.sendBody(to, body); err != nil {
-			r.fail(fmt.Errorf("send: %w", err))
+			if !r.closing.Load() {
+				r.fail(fmt.Errorf("send: %w", err))
+			}
 			return
 		}
 		r.sent.Add(1)

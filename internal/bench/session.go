@@ -15,7 +15,10 @@ type session interface {
 	sendBody(to *dest, body []byte) error
 	keepalive() error
 	readLoop(onBody func([]byte), onError func(error)) error
+	// close ends the session politely if it can, at once if not.
 	close()
+	// abort closes the connection at once, unblocking a stuck write.
+	abort()
 }
 
 // dest is where a message goes, pre-encoded for the protocol.

@@ -249,8 +249,20 @@ func (c *turmsClient) sendBody(to *dest, body []byte) error {
 }
 
 // keepalive sends a heartbeat (an empty message).
+// A session that is writing needs none, so one that is busy is skipped,
+// and the write is bounded.
 func (c *turmsClient) keepalive() error {
-	return c.writeMsg(context.Background(), nil)
+	if !c.wmu.TryLock() {
+		return nil
+	}
+	defer c.wmu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), keepaliveWrite)
+	defer cancel()
+	if c.tcp != nil {
+		c.tcp.SetWriteDeadline(time.Now().Add(keepaliveWrite))
+		defer c.tcp.SetWriteDeadline(time.Time{})
+	}
+	return c.writeLocked(ctx, nil)
 }
 
 // readLoop reads until the connection ends, passing the text of relayed
@@ -355,6 +367,9 @@ func relayedText(req []byte) ([]byte, bool) {
 	}
 	return nil, false
 }
+
+// abort is close: closing a Turms connection takes no lock.
+func (c *turmsClient) abort() { c.close() }
 
 func (c *turmsClient) close() {
 	if c.ws != nil {

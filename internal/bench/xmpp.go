@@ -39,6 +39,10 @@ type xmlConn interface {
 	closeStream()
 	// setDeadline bounds the reads and writes of negotiation (zero: none).
 	setDeadline(t time.Time)
+	// writeWithin writes b, giving up after d.
+	writeWithin(b []byte, d time.Duration) error
+	// abort closes the connection at once, whoever is writing.
+	abort()
 }
 
 // streamConn is XMPP over TCP, optionally TLS.
@@ -67,6 +71,12 @@ func (s *streamConn) closeStream() {
 	s.conn.Close()
 }
 func (s *streamConn) setDeadline(t time.Time) { s.conn.SetDeadline(t) }
+func (s *streamConn) writeWithin(b []byte, d time.Duration) error {
+	s.conn.SetWriteDeadline(time.Now().Add(d))
+	defer s.conn.SetWriteDeadline(time.Time{})
+	return s.write(b)
+}
+func (s *streamConn) abort() { s.conn.Close() }
 
 // wsConn is XMPP over WebSocket: one element per text message.
 type wsConn struct {
@@ -107,6 +117,12 @@ func (w *wsConn) next() ([]byte, unit, error) {
 }
 
 func (w *wsConn) write(b []byte) error { return w.c.Write(w.ctx, websocket.MessageText, b) }
+func (w *wsConn) writeWithin(b []byte, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return w.c.Write(ctx, websocket.MessageText, b)
+}
+func (w *wsConn) abort() { w.c.CloseNow() }
 func (w *wsConn) open(domain string) error {
 	return w.write([]byte("<open xmlns='" + nsFraming + "' to='" + domain + "' version='1.0'/>"))
 }
@@ -463,12 +479,21 @@ func (c *xmppClient) sendBody(to *dest, body []byte) error {
 
 // keepalive keeps the server from closing an idle stream: whitespace on
 // TCP, an XEP-0199 ping over WebSocket, where whitespace is not allowed.
+// A session that is writing needs none, so one that is busy is skipped,
+// and the write is bounded: a server that stopped reading stalls no one.
 func (c *xmppClient) keepalive() error {
-	if c.cfg.Transport == "ws" {
-		return c.write([]byte("<iq type='get' id='ka' to='" + c.cfg.Domain + "'><ping xmlns='urn:xmpp:ping'/></iq>"))
+	if !c.wmu.TryLock() {
+		return nil
 	}
-	return c.write([]byte(" "))
+	defer c.wmu.Unlock()
+	if c.cfg.Transport == "ws" {
+		return c.xc.writeWithin([]byte("<iq type='get' id='ka' to='"+c.cfg.Domain+"'><ping xmlns='urn:xmpp:ping'/></iq>"), keepaliveWrite)
+	}
+	return c.xc.writeWithin([]byte(" "), keepaliveWrite)
 }
+
+// keepaliveWrite bounds one keepalive write.
+const keepaliveWrite = 5 * time.Second
 
 // readLoop reads until the connection ends, passing message bodies to
 // onBody and answering the server's iq requests.
@@ -519,11 +544,19 @@ func (c *xmppClient) readLoop(onBody func([]byte), onError func(error)) error {
 }
 
 // close ends the stream.
+// close ends the stream politely, or, when a write is stuck on a server
+// that does not read, closes the connection under it.
 func (c *xmppClient) close() {
-	c.wmu.Lock()
+	if !c.wmu.TryLock() {
+		c.xc.abort()
+		return
+	}
 	defer c.wmu.Unlock()
 	c.xc.closeStream()
 }
+
+// abort closes the connection at once.
+func (c *xmppClient) abort() { c.xc.abort() }
 
 // jidOf is the bare JID of an account on domain.
 func jidOf(user, domain string) string {
