@@ -55,6 +55,30 @@ type MessageQuery struct {
 	Descending    bool
 	// Limit caps the result; 0 means no cap.
 	Limit int
+
+	// ParticipantID, when set, selects the private messages this user sent
+	// or received (their archive, as XMPP MAM sees it) instead of
+	// SenderIDs and TargetIDs, which must then be empty. PeerIDs keeps only
+	// the messages exchanged with these users, ExcludedPeerIDs leaves out
+	// those exchanged with these; the participant's messages to
+	// themselves have the participant as their peer.
+	ParticipantID   int64
+	PeerIDs         []int64
+	ExcludedPeerIDs []int64
+	// After and Before keep the messages strictly after or before a
+	// position in the order of Query (delivery date, then id): keyset
+	// paging that stays correct while messages arrive.
+	After, Before *MessageCursor
+}
+
+// MessageCursor is a message's position in the order of Query.
+type MessageCursor struct {
+	DeliveryDate, ID int64
+}
+
+// CursorOf returns m's position.
+func CursorOf(m *Message) *MessageCursor {
+	return &MessageCursor{DeliveryDate: m.DeliveryDate, ID: m.ID}
 }
 
 // MessageUpdate changes the fields that are non-nil.

@@ -50,4 +50,5 @@ type Repos interface {
 	Resources() ResourceRepo
 	PEP() PEPRepo
 	PrivateXML() PrivateXMLRepo
+	ArchivePrefs() ArchivePrefsRepo
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 
 	"hermod/internal/store"
@@ -51,57 +53,113 @@ func (x messages) ByClientID(ctx context.Context, senderID, recipientID, groupID
 		senderID, clientID, recipientID, groupID))
 }
 
-// where builds the WHERE clause of q.
-func where(q store.MessageQuery) (string, []any) {
-	var conds []string
-	var args []any
-	in := func(col string, ids []int64) {
-		conds = append(conds, col+` IN (`+inList(len(ids))+`)`)
-		args = append(args, int64Args(ids)...)
+// where builds the WHERE clauses of q: one, or for a participant's
+// archive two whose union is the result (what they sent, what they
+// received), so that each is served by its own index in date order.
+func where(q store.MessageQuery) []clause {
+	var c clause
+	in := func(c *clause, col string, ids []int64, not bool) {
+		op := ` IN (`
+		if not {
+			op = ` NOT IN (`
+		}
+		c.conds = append(c.conds, col+op+inList(len(ids))+`)`)
+		c.args = append(c.args, int64Args(ids)...)
 	}
 	if q.Group {
-		conds = append(conds, `group_id != 0`)
+		c.add(`group_id != 0`)
 	} else {
-		conds = append(conds, `group_id = 0`)
+		c.add(`group_id = 0`)
 	}
 	if len(q.IDs) > 0 {
-		in("id", q.IDs)
+		in(&c, "id", q.IDs, false)
 	}
 	if q.System != nil {
-		conds, args = append(conds, `is_system = ?`), append(args, *q.System)
+		c.add(`is_system = ?`, *q.System)
 	}
 	if len(q.SenderIDs) > 0 {
-		in("sender_id", q.SenderIDs)
+		in(&c, "sender_id", q.SenderIDs, false)
 	}
 	if len(q.TargetIDs) > 0 {
 		if q.Group {
-			in("group_id", q.TargetIDs)
+			in(&c, "group_id", q.TargetIDs, false)
 		} else {
-			in("recipient_id", q.TargetIDs)
+			in(&c, "recipient_id", q.TargetIDs, false)
 		}
 	}
 	if q.DeliveredFrom != 0 {
-		conds, args = append(conds, `delivery_date >= ?`), append(args, q.DeliveredFrom)
+		c.add(`delivery_date >= ?`, q.DeliveredFrom)
 	}
 	if q.DeliveredTo != 0 {
-		conds, args = append(conds, `delivery_date <= ?`), append(args, q.DeliveredTo)
+		c.add(`delivery_date <= ?`, q.DeliveredTo)
 	}
 	if !q.WithRecalled {
-		conds = append(conds, `recall_date = 0`)
+		c.add(`recall_date = 0`)
 	}
-	return strings.Join(conds, " AND "), args
+	if q.After != nil {
+		c.add(`(delivery_date, id) > (?, ?)`, q.After.DeliveryDate, q.After.ID)
+	}
+	if q.Before != nil {
+		c.add(`(delivery_date, id) < (?, ?)`, q.Before.DeliveryDate, q.Before.ID)
+	}
+	if q.ParticipantID == 0 {
+		return []clause{c}
+	}
+	sent, received := c.copy(), c.copy()
+	sent.add(`sender_id = ?`, q.ParticipantID)
+	received.add(`recipient_id = ? AND sender_id != ?`, q.ParticipantID, q.ParticipantID)
+	for _, b := range []struct {
+		c    *clause
+		peer string
+	}{{&sent, "recipient_id"}, {&received, "sender_id"}} {
+		if len(q.PeerIDs) > 0 {
+			in(b.c, b.peer, q.PeerIDs, false)
+		}
+		if len(q.ExcludedPeerIDs) > 0 {
+			in(b.c, b.peer, q.ExcludedPeerIDs, true)
+		}
+	}
+	return []clause{sent, received}
 }
 
+// clause is a WHERE clause: conditions joined by AND, and their arguments.
+type clause struct {
+	conds []string
+	args  []any
+}
+
+func (c *clause) add(cond string, args ...any) {
+	c.conds = append(c.conds, cond)
+	c.args = append(c.args, args...)
+}
+
+func (c clause) copy() clause {
+	return clause{conds: slices.Clone(c.conds), args: slices.Clone(c.args)}
+}
+
+func (c clause) String() string { return strings.Join(c.conds, " AND ") }
+
 func (x messages) Query(ctx context.Context, q store.MessageQuery) ([]store.Message, error) {
-	w, args := where(q)
 	order := ` ORDER BY delivery_date, id`
 	if q.Descending {
 		order = ` ORDER BY delivery_date DESC, id DESC`
 	}
-	sqlText := `SELECT ` + msgColumns + ` FROM messages WHERE ` + w + order
+	limit := ""
 	if q.Limit > 0 {
-		sqlText += ` LIMIT ?`
-		args = append(args, q.Limit)
+		limit = ` LIMIT ` + strconv.Itoa(q.Limit)
+	}
+	var sqlText string
+	var args []any
+	if cs := where(q); len(cs) == 1 {
+		sqlText, args = `SELECT `+msgColumns+` FROM messages WHERE `+cs[0].String()+order+limit, cs[0].args
+	} else {
+		// Each part is ordered and limited on its own index, then merged.
+		parts := make([]string, len(cs))
+		for i, c := range cs {
+			parts[i] = `SELECT * FROM (SELECT ` + msgColumns + ` FROM messages WHERE ` + c.String() + order + limit + `)`
+			args = append(args, c.args...)
+		}
+		sqlText = `SELECT ` + msgColumns + ` FROM (` + strings.Join(parts, ` UNION ALL `) + `)` + order + limit
 	}
 	rows, err := x.r.QueryContext(ctx, sqlText, args...)
 	if err != nil {
@@ -120,10 +178,15 @@ func (x messages) Query(ctx context.Context, q store.MessageQuery) ([]store.Mess
 }
 
 func (x messages) Count(ctx context.Context, q store.MessageQuery) (int64, error) {
-	w, args := where(q)
-	var n int64
-	err := x.r.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE `+w, args...).Scan(&n)
-	return n, err
+	var total int64
+	for _, c := range where(q) {
+		var n int64
+		if err := x.r.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE `+c.String(), c.args...).Scan(&n); err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
 }
 
 func (x messages) Update(ctx context.Context, id int64, upd store.MessageUpdate) error {

@@ -187,6 +187,7 @@ func (x repos) Reactions() store.ReactionRepo                 { return reactions
 func (x repos) Resources() store.ResourceRepo                 { return resources(x) }
 func (x repos) PEP() store.PEPRepo                            { return pep(x) }
 func (x repos) PrivateXML() store.PrivateXMLRepo              { return privateXML(x) }
+func (x repos) ArchivePrefs() store.ArchivePrefsRepo          { return archivePrefs(x) }
 
 // mapErr turns SQLite's constraint errors into store.ErrConflict and
 // sql.ErrNoRows into store.ErrNotFound.

@@ -29,6 +29,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Messages", testMessages},
 		{"MessageQueries", testMessageQueries},
 		{"MessagesByClientID", testMessagesByClientID},
+		{"Archive", testArchive},
+		{"ArchivePrefs", testArchivePrefs},
 		{"Conversations", testConversations},
 		{"Versions", testVersions},
 		{"Transactions", testTransactions},

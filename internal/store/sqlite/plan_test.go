@@ -1,0 +1,67 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"hermod/internal/store"
+)
+
+// TestArchiveQueriesReadIndexesInOrder checks the plans of the hot archive
+// queries (the latest page of a user's archive, of one conversation, and
+// of a group): each part is read from an index in date order, so a page
+// costs its size, not the archive's.
+func TestArchiveQueriesReadIndexesInOrder(t *testing.T) {
+	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "plan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cursor := &store.MessageCursor{DeliveryDate: 5, ID: 5}
+	for _, tc := range []struct {
+		name  string
+		q     store.MessageQuery
+		index []string
+	}{
+		{"user archive", store.MessageQuery{ParticipantID: 1, Descending: true, Limit: 50, Before: cursor},
+			[]string{"messages_private_sender", "messages_recipient"}},
+		{"conversation", store.MessageQuery{ParticipantID: 1, PeerIDs: []int64{2}, After: cursor, Limit: 50},
+			[]string{"messages_pair", "messages_pair"}},
+		{"group", store.MessageQuery{Group: true, TargetIDs: []int64{7}, Descending: true, Limit: 50, Before: cursor},
+			[]string{"messages_group"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var plan []string
+			for _, c := range where(tc.q) {
+				order := ` ORDER BY delivery_date DESC, id DESC`
+				if !tc.q.Descending {
+					order = ` ORDER BY delivery_date, id`
+				}
+				rows, err := st.read.Query(`EXPLAIN QUERY PLAN SELECT id FROM messages WHERE `+c.String()+order+` LIMIT 50`, c.args...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for rows.Next() {
+					var id, parent, unused int
+					var detail string
+					if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+						t.Fatal(err)
+					}
+					plan = append(plan, detail)
+				}
+				rows.Close()
+			}
+			text := strings.Join(plan, "\n")
+			if strings.Contains(text, "TEMP B-TREE") || strings.Contains(text, "SCAN messages") {
+				t.Fatalf("a part sorts or scans:\n%s", text)
+			}
+			for _, idx := range tc.index {
+				if !strings.Contains(text, idx) {
+					t.Fatalf("the plan does not use %s:\n%s", idx, text)
+				}
+			}
+		})
+	}
+}
