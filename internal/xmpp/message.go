@@ -167,15 +167,7 @@ func (s *Server) renderMessage(m *store.Message, origin any, delayed bool) []byt
 	if o, ok := origin.(*stanzaOrigin); ok && !delayed {
 		return o.bytes()
 	}
-	el := xmlstream.New(xmlstream.NSClient, "message", "type", "chat", "id", refOf(m),
-		"from", s.bareJID(m.SenderID))
-	if m.Text != "" {
-		el.Add(xmlstream.New(xmlstream.NSClient, "body").AddText(m.Text))
-	}
-	if len(m.Extensions) > 0 {
-		el.Children = append(el.Children, xmlstream.Raw(m.Extensions))
-	}
-	el.Add(xmlstream.New(nsStanzaID, "stanza-id", "id", strconv.FormatInt(m.ID, 10), "by", s.bareJID(m.RecipientID)))
+	el := s.archivedMessage(m, m.RecipientID)
 	if delayed {
 		el.Add(xmlstream.New(nsDelay, "delay", "from", s.opts.Domain,
 			"stamp", time.UnixMilli(m.DeliveryDate).UTC().Format("2006-01-02T15:04:05.000Z")))

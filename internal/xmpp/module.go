@@ -29,6 +29,7 @@ func modules(opts Options) []*module {
 		rosterModule(), discoModule(), pingModule(), versionModule(opts.Version), timeModule(),
 		vcardModule(), blockingModule(), sessionModule(), registerModule(), messageModule(), featuresModule(),
 		pepModule(), privateModule(), avatarModule(), bookmarksModule(),
+		mamModule(),
 	}
 	return ms
 }
