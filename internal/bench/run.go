@@ -38,6 +38,8 @@ type runner struct {
 	peakRSS   atomic.Int64
 	toolPeak  atomic.Int64
 	flows     []*flow
+	// loginTime is how long loginAll took in all.
+	loginTime time.Duration
 	// afterLogin, when set, runs on each new session before its reader
 	// starts (joining a MUC room).
 	afterLogin func(i int, s session) error
@@ -144,8 +146,14 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Result, error) {
 		res.ErrorSamples = []string{}
 	}
 	if measured > 0 {
-		res.LoginsPerS = float64(res.Logins) / measured.Seconds()
 		res.MessagesPerS = float64(r.deliveredInWindow) / measured.Seconds()
+	}
+	// Logins per second of the timed logins (login), else of the ramp
+	// that logged the sessions in.
+	if loginTime := r.loginTime; cfg.Scenario == "login" && measured > 0 {
+		res.LoginsPerS = float64(res.Logins) / measured.Seconds()
+	} else if loginTime > 0 {
+		res.LoginsPerS = float64(res.Logins) / loginTime.Seconds()
 	}
 	lat := &r.loginLat
 	res.LatencyOf = "login"
@@ -297,6 +305,7 @@ func (r *runner) loginAll(ctx context.Context, from, n int, onBody func(i int) f
 		}()
 	}
 	wg.Wait()
+	r.loginTime += time.Since(start)
 	return out
 }
 
