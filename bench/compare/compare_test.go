@@ -526,3 +526,31 @@ func TestTable(t *testing.T) {
 		t.Errorf("footnotes:\n%q\nwant:\n%q", got, wantNotes)
 	}
 }
+
+func TestUnsupported(t *testing.T) {
+	for _, tt := range []struct {
+		log  string
+		want bool
+	}{
+		{"bench: starting\nhermod: the xmpp group scenario (MUC) is not supported yet: use --protocol turms\n", true},
+		// A failure whose samples mention it earlier is still a failure.
+		{"error_samples: feature not supported by peer\nhermod: 12 of 20 sessions failed\n", false},
+		{"", false},
+	} {
+		if got := unsupported(tt.log); got != tt.want {
+			t.Errorf("unsupported(%q) = %v, want %v", tt.log, got, tt.want)
+		}
+	}
+}
+
+func TestFindRepo(t *testing.T) {
+	here, _ := filepath.Abs("../..")
+	for _, dir := range []string{".", "../..", "../../internal"} {
+		if got, err := findRepo(dir); err != nil || got != here {
+			t.Errorf("findRepo(%s) = %s, %v; want %s", dir, got, err, here)
+		}
+	}
+	if _, err := findRepo(t.TempDir()); err == nil {
+		t.Error("a directory outside the tree was taken for it")
+	}
+}

@@ -183,16 +183,6 @@ func dialReady(addr string) func() error {
 	}
 }
 
-// freePort asks the kernel for a free loopback port.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // freePorts returns n distinct free loopback ports.
 func freePorts(n int) ([]int, error) {
 	var ls []net.Listener

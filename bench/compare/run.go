@@ -49,7 +49,7 @@ func run(ctx context.Context, o options, out, log io.Writer) (*report, error) {
 	if err := setFileLimit(o.FDLimit); err != nil {
 		return nil, err
 	}
-	repo, err := filepath.Abs(o.Repo)
+	repo, err := findRepo(o.Repo)
 	if err != nil {
 		return nil, err
 	}
@@ -223,16 +223,16 @@ func benchArgs(o options, env *environment, c column, sc scenario, jsonPath stri
 	return append(args, sc.Args(o.Sizes)...)
 }
 
-// unsupported recognises a bench run refused because the protocol lacks
-// the scenario (groups over XMPP need MUC).
+// unsupported recognises a bench run refused because the load tool lacks
+// the scenario for the protocol (groups over XMPP, which need MUC).
 func unsupported(log string) bool {
-	l := strings.ToLower(log)
-	return strings.Contains(l, "not supported") || strings.Contains(l, "unsupported")
+	return strings.Contains(lastLine(log, nil), "not supported")
 }
 
+// lastLine is the last line of a bench run's output (its error), or err.
 func lastLine(log string, err error) string {
 	lines := strings.Split(strings.TrimSpace(log), "\n")
-	if last := strings.TrimSpace(lines[len(lines)-1]); last != "" {
+	if last := strings.TrimSpace(lines[len(lines)-1]); last != "" || err == nil {
 		return last
 	}
 	return err.Error()
@@ -251,6 +251,23 @@ func setFileLimit(n uint64) error {
 	}
 	lim.Cur = n
 	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+}
+
+// findRepo finds hermod's source tree: dir or the nearest parent of it
+// with hermod's go.mod.
+func findRepo(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && strings.HasPrefix(string(b), "module hermod\n") {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("%s is not in hermod's source tree: run from there or give --repo", dir)
+		}
+	}
 }
 
 // buildHermod builds cmd/hermod from the source tree into dir.
