@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -552,5 +553,15 @@ func TestFindRepo(t *testing.T) {
 	}
 	if _, err := findRepo(t.TempDir()); err == nil {
 		t.Error("a directory outside the tree was taken for it")
+	}
+}
+
+func TestOpenFileLimit(t *testing.T) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := openFileLimit(os.Getpid()); err != nil || got != lim.Cur {
+		t.Errorf("openFileLimit = %d, %v; want %d", got, err, lim.Cur)
 	}
 }

@@ -153,10 +153,10 @@ func (e *ejabberd) Prepare(ctx context.Context) error {
 }
 
 func (e *ejabberd) Start(ctx context.Context) error {
-	// ejabberdctl runs the VM as the ejabberd user (through su when root);
-	// its own config dir keeps Debian's /etc/ejabberd out of it.
+	// ejabberdctl runs the VM as the ejabberd user (started as that user,
+	// see asUser); its own config dir keeps Debian's /etc/ejabberd out.
 	argv := append(e.ctl(), "foreground")
-	proc, err := startProcess("ejabberd", argv, nil, e.set.Dir, filepath.Join(e.set.Dir, "console.log"), "")
+	proc, err := startProcess("ejabberd", argv, nil, e.set.Dir, filepath.Join(e.set.Dir, "console.log"), "ejabberd")
 	if err != nil {
 		return err
 	}
@@ -193,6 +193,9 @@ func (e *ejabberd) Provision(ctx context.Context) error {
 	cmd := exec.CommandContext(ctx, "ejabberdctl", append(e.ctl()[1:], "--no-timeout", "import_piefxis", e.set.Accounts())...)
 	cmd.Dir = e.set.Dir
 	cmd.Env = serverEnviron()
+	if err := asUser(cmd, "ejabberd"); err != nil {
+		return err
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("ejabberdctl import_piefxis: %v: %s", err, strings.TrimSpace(string(out)))

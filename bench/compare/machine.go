@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -17,7 +18,9 @@ type machine struct {
 	MemoryKB int64
 	Kernel   string
 	OS       string
-	FDLimit  uint64
+	// Load is the load average over the minute before the run: a busy
+	// machine makes every figure noisy.
+	Load string
 }
 
 func describeMachine() machine {
@@ -30,7 +33,41 @@ func describeMachine() machine {
 		m.Kernel = "Linux " + strings.TrimSpace(string(b))
 	}
 	m.OS = osRelease()
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		m.Load = strings.Fields(string(b))[0]
+	}
 	return m
+}
+
+// otherServers lists XMPP servers running on the machine that the
+// comparison did not start: they would share the cores with the one
+// measured.
+func otherServers() []string {
+	entries, _ := os.ReadDir("/proc")
+	var out []string
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		line, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		args := strings.Split(strings.TrimRight(string(line), "\x00"), "\x00")
+		if len(args) == 0 {
+			continue
+		}
+		cmd := strings.Join(args, " ")
+		name := filepath.Base(args[0])
+		switch {
+		case strings.HasPrefix(name, "lua") && strings.Contains(cmd, "prosody"),
+			name == "beam.smp" && strings.Contains(cmd, "ejabberd"),
+			name == "hermod" && len(args) > 1 && args[1] == "serve":
+			if len(cmd) > 120 {
+				cmd = cmd[:120] + "…"
+			}
+			out = append(out, fmt.Sprintf("%d %s", pid, cmd))
+		}
+	}
+	return out
 }
 
 // procField is the value of the first "key: value" line of a /proc file.
@@ -104,6 +141,7 @@ func (r *report) document(o options) string {
 	fmt.Fprintf(&b, "- Memory: %.1f GiB\n", float64(m.MemoryKB)/(1<<20))
 	fmt.Fprintf(&b, "- Kernel: %s; %s\n", orUnknown(m.Kernel), orUnknown(m.OS))
 	fmt.Fprintf(&b, "- Open files per process: %d (each server's limit)\n", o.FDLimit)
+	fmt.Fprintf(&b, "- Load average when the run started: %s\n", orUnknown(m.Load))
 	v := r.Versions
 	fmt.Fprintf(&b, "- Prosody %s (Lua %s), ejabberd %s (Erlang/OTP %s), hermod %s (%s), all from Debian but hermod\n\n",
 		orUnknown(v["prosody"]), orUnknown(v["lua"]), orUnknown(v["ejabberd"]), orUnknown(v["erlang"]), orUnknown(v["hermod"]), v["go"])

@@ -105,7 +105,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.Docs, "docs", "", "write the table with the machine's description to this file (default docs/benchmarks.md in a full-size run, nowhere in a scaled one; - for nowhere)")
 	fs.StringVar(&o.Password, "password", "compare-secret", "password of every account")
 	fs.StringVar(&o.SourceAddrs, "source-addrs", "127.0.0.1-127.0.0.40", "client source addresses, spread over to get past one address's ports")
-	fs.Uint64Var(&o.FDLimit, "fd-limit", 20000, "open-file limit of each server process")
+	fs.Uint64Var(&o.FDLimit, "fd-limit", 20000, "open-file limit (soft and hard) of each server process, and of the load tool")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

@@ -69,7 +69,11 @@ func TestServersTakeTheAccounts(t *testing.T) {
 			t.Log(log.String())
 		}
 	})
-	env := &environment{work: workDir(t), ids: accountIDs(provisionCount()), password: "compare pw", fdLimit: 20000, log: &log}
+	env := &environment{work: workDir(t), ids: accountIDs(provisionCount()), password: "compare pw", fdLimit: 4000, log: &log}
+	// Every server gets its limit from this process, as in a run.
+	if err := setFileLimit(env.fdLimit); err != nil {
+		t.Fatal(err)
+	}
 	if err := ensurePeers(ctx, true, env); err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +101,9 @@ func TestServersTakeTheAccounts(t *testing.T) {
 			}()
 			if err := c.Provision(ctx); err != nil {
 				t.Fatal(err)
+			}
+			if n, err := openFileLimit(c.PID()); err != nil || n != env.fdLimit {
+				t.Errorf("%s may open %d files (%v), want %d", name, n, err, env.fdLimit)
 			}
 			a := login(t, c.Target(), env.ids[3], env.password)
 			b := login(t, c.Target(), env.ids[17], env.password)

@@ -43,13 +43,9 @@ func startProcess(name string, argv []string, env []string, dir, logPath, runAs 
 	// Its own process group, so that a Ctrl-C of the comparison reaches the
 	// server only through Stop.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if runAs != "" && os.Geteuid() == 0 {
-		uid, gid, err := lookupUser(runAs)
-		if err != nil {
-			f.Close()
-			return nil, err
-		}
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uid, Gid: gid}
+	if err := asUser(cmd, runAs); err != nil {
+		f.Close()
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
 		f.Close()
@@ -77,14 +73,54 @@ func serverEnviron() []string {
 	return out
 }
 
-func lookupUser(name string) (uid, gid uint32, err error) {
+func lookupUser(name string) (uid, gid uint32, home string, err error) {
 	u, err := user.Lookup(name)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	a, _ := strconv.ParseUint(u.Uid, 10, 32)
 	b, _ := strconv.ParseUint(u.Gid, 10, 32)
-	return uint32(a), uint32(b), nil
+	return uint32(a), uint32(b), u.HomeDir, nil
+}
+
+// asUser makes cmd run as the system user name, with that user's home
+// (where Erlang keeps its cookie), when the comparison runs as root.
+// Starting it so, rather than through su as ejabberdctl would, keeps the
+// open-file limit this process set: su's PAM session resets it to 1024.
+func asUser(cmd *exec.Cmd, name string) error {
+	if name == "" || os.Geteuid() != 0 {
+		return nil
+	}
+	uid, gid, home, err := lookupUser(name)
+	if err != nil {
+		return err
+	}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uid, Gid: gid}
+	if cmd.Env == nil {
+		cmd.Env = serverEnviron()
+	}
+	cmd.Env = append(cmd.Env, "HOME="+home, "USER="+name, "LOGNAME="+name)
+	return nil
+}
+
+// openFileLimit is the soft open-file limit a running process has.
+func openFileLimit(pid int) (uint64, error) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "limits"))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "Max open files"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				return strconv.ParseUint(f[0], 10, 64)
+			}
+		}
+	}
+	return 0, errors.New("no open-file limit in " + string(b))
 }
 
 // chownTree gives dir and everything under it to the system user name when
@@ -93,7 +129,7 @@ func chownTree(dir, name string) error {
 	if os.Geteuid() != 0 || name == "" {
 		return nil
 	}
-	uid, gid, err := lookupUser(name)
+	uid, gid, _, err := lookupUser(name)
 	if err != nil {
 		return err
 	}

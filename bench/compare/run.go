@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -89,6 +90,12 @@ func run(ctx context.Context, o options, out, log io.Writer) (*report, error) {
 	}
 
 	rep := &report{Sizes: o.Sizes, Scale: o.Scale, Started: time.Now().UTC(), Machine: describeMachine(), Versions: env.versions}
+	if others := otherServers(); len(others) > 0 {
+		env.logf("warning: other servers run on this machine and will make the figures noisy:\n  %s", strings.Join(others, "\n  "))
+	}
+	if load, _ := strconv.ParseFloat(rep.Machine.Load, 64); load > 1 {
+		env.logf("warning: the machine is busy (load average %s); for figures worth keeping, run on a quiet one", rep.Machine.Load)
+	}
 	for _, name := range o.Columns {
 		if ctx.Err() != nil {
 			break
@@ -143,6 +150,11 @@ func measureColumn(ctx context.Context, o options, env *environment, c column) c
 		return res
 	}
 	env.logf("%s: up in %s (pid %d, %s)", c.Title(), time.Since(start).Round(time.Millisecond), c.PID(), c.Target())
+	// Every server must be able to hold the idle sessions.
+	if n, err := openFileLimit(c.PID()); err != nil || n < o.FDLimit {
+		res.Err = fmt.Errorf("its open-file limit is %d, not %d (%v)", n, o.FDLimit, err)
+		return res
+	}
 	start = time.Now()
 	if err := c.Provision(ctx); err != nil {
 		res.Err = fmt.Errorf("accounts: %w", err)
@@ -238,19 +250,18 @@ func lastLine(log string, err error) string {
 	return err.Error()
 }
 
-// setFileLimit sets this process's open-file limit, which every server it
-// starts inherits (setting it also stops Go from restoring the original
-// soft limit in children).
+// setFileLimit sets this process's open-file limit, soft and hard, which
+// every server it starts inherits: a server that raises its own soft limit
+// (Go does) gets no further than the others. Setting it also stops Go from
+// restoring the original soft limit in children.
 func setFileLimit(n uint64) error {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return err
+	lim := syscall.Rlimit{Cur: n, Max: n}
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		var cur syscall.Rlimit
+		syscall.Getrlimit(syscall.RLIMIT_NOFILE, &cur)
+		return fmt.Errorf("open-file limit %d: %w (the hard limit is %d)", n, err, cur.Max)
 	}
-	if n > lim.Max {
-		return fmt.Errorf("--fd-limit %d is above this machine's hard limit %d", n, lim.Max)
-	}
-	lim.Cur = n
-	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+	return nil
 }
 
 // findRepo finds hermod's source tree: dir or the nearest parent of it
