@@ -67,11 +67,10 @@ func (s *session) adminList(it *xmlstream.Element, local string, v *group.View) 
 	}
 	out := xmlstream.New(nsMUCAdmin, "query")
 	add := func(userID int64, aff, r string) {
-		el := xmlstream.New(nsMUCAdmin, "item", "affiliation", aff, "jid", s.srv.bareJID(userID), "role", r)
-		if nick := s.srv.rooms.nickOf(v.Group.ID, userID); nick != "" {
-			el.SetAttr("nick", nick)
-		}
-		out.Add(el)
+		// The nick is the one their messages come from, so that clients
+		// show a member and their messages as one person.
+		out.Add(xmlstream.New(nsMUCAdmin, "item", "affiliation", aff, "jid", s.srv.bareJID(userID), "role", r,
+			"nick", s.srv.senderNick(v, userID)))
 	}
 	switch want, wantRole := it.Attr("affiliation"), it.Attr("role"); {
 	case want == "outcast":
@@ -148,7 +147,7 @@ func (s *session) adminChange(it *xmlstream.Element, local string, v *group.View
 						break
 					}
 				}
-				err = s.invite(v, s.srv.bareJID(target), it.ChildText(nsMUCAdmin, "reason"))
+				err = s.invite(v, s.srv.bareJID(target), it.ChildText(nsMUCAdmin, "reason"), nil)
 			case role == group.RoleOwner:
 				err = errNotAcceptable("the owner stays owner until they transfer the ownership")
 			default:

@@ -21,7 +21,7 @@ func (s *session) mediatedInvitation(el *xmlstream.Element, to jid.JID) {
 	for _, c := range x.Elements() {
 		switch {
 		case c.Is(nsMUCUser, "invite"):
-			if err := s.invite(v, c.Attr("to"), c.ChildText(nsMUCUser, "reason")); err != nil {
+			if err := s.invite(v, c.Attr("to"), c.ChildText(nsMUCUser, "reason"), nil); err != nil {
 				s.send(stanzaError(el, errFromDomain(err)))
 				return
 			}
@@ -39,8 +39,10 @@ func (s *session) mediatedInvitation(el *xmlstream.Element, to jid.JID) {
 	}
 }
 
-// invite invites (or adds) the user at address into the group.
-func (s *session) invite(v *group.View, address, reason string) error {
+// invite invites (or adds) the user at address into the group. origin,
+// when not nil, is the stanza the invitee gets instead of a mediated
+// invitation (a direct invitation, as its sender sent it).
+func (s *session) invite(v *group.View, address, reason string, origin any) error {
 	a, serr := s.resolve(address)
 	switch {
 	case address == "":
@@ -54,10 +56,10 @@ func (s *session) invite(v *group.View, address, reason string) error {
 	}
 	groups := s.srv.svc.Groups
 	if v.RequiresApproval() {
-		_, err := groups.Invite(s.ctx(), s.requester(), v.Group.ID, a.userID, reason, nil)
+		_, err := groups.Invite(s.ctx(), s.requester(), v.Group.ID, a.userID, reason, origin)
 		return err
 	}
-	return groups.AddMembers(s.ctx(), s.requester(), v.Group.ID, group.NewMembers{UserIDs: []int64{a.userID}}, nil)
+	return groups.AddMembers(s.ctx(), s.requester(), v.Group.ID, group.NewMembers{UserIDs: []int64{a.userID}}, origin)
 }
 
 // directInvitation handles an XEP-0249 invitation a user sends another
@@ -74,7 +76,9 @@ func (s *session) directInvitation(el, x *xmlstream.Element, invitee address) bo
 		s.send(stanzaError(el, errRoomNotFound()))
 		return true
 	}
-	if err := s.invite(v, invitee.jid.Bare().String(), x.Attr("reason")); err != nil {
+	out := el.Copy()
+	out.SetAttr("from", s.jid.String())
+	if err := s.invite(v, invitee.jid.Bare().String(), x.Attr("reason"), &stanzaOrigin{el: out}); err != nil {
 		s.send(stanzaError(el, errFromDomain(err)))
 	}
 	return true

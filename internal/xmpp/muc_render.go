@@ -135,6 +135,9 @@ func (s *session) renderRoomEvent(ev *event.Event) [][]byte {
 		}
 		for _, m := range p.Members {
 			if m.UserID == s.userID {
+				if o, ok := ev.Origin.(*stanzaOrigin); ok {
+					return [][]byte{o.bytes()} // a direct invitation, as sent
+				}
 				return s.invitationTo(p.GroupID, ev.RequesterID, "")
 			}
 		}
@@ -142,6 +145,9 @@ func (s *session) renderRoomEvent(ev *event.Event) [][]byte {
 		inv := &p.Invitation
 		switch {
 		case inv.InviteeID == s.userID && inv.Status == store.RequestPending:
+			if o, ok := ev.Origin.(*stanzaOrigin); ok {
+				return [][]byte{o.bytes()} // a direct invitation, as sent
+			}
 			return s.invitationTo(inv.GroupID, inv.InviterID, inv.Content)
 		case inv.InviterID == s.userID && inv.InviteeID == ev.RequesterID && inv.Status == store.RequestDeclined:
 			return s.declineFrom(inv.GroupID, inv.InviteeID, inv.Reason)
