@@ -202,6 +202,9 @@ func (s *Server) resourceSession(userID int64, resource string) *session {
 type stanzaOrigin struct {
 	el         *xmlstream.Element
 	toResource string
+	// noCopy: the sender asked that no carbons be made (XEP-0280 private,
+	// XEP-0334 no-copy).
+	noCopy bool
 }
 
 // bytes serializes the stanza with its namespace declared, which is valid

@@ -90,7 +90,7 @@ func (s *session) handleMessage(el *xmlstream.Element) {
 			continue
 		}
 		switch {
-		case c.Is(nsStanzaID, "stanza-id"):
+		case c.Is(nsStanzaID, "stanza-id"), c.Is(nsCarbons, "private"):
 			continue
 		case c.Is(xmlstream.NSClient, "body") && body == "":
 			body = c.Text()
@@ -118,12 +118,13 @@ func (s *session) handleMessage(el *xmlstream.Element) {
 		out.Add(xmlstream.New(xmlstream.NSClient, "body").AddText(body))
 	}
 	out.Children = append(out.Children, kept...)
+	toResource, nc := s.directedResource(a), noCopy(el)
 	_, err := s.srv.svc.Messages.Send(s.ctx(), s.requester(), message.Draft{
 		RecipientID: a.userID, Text: body, Extensions: extBytes, ClientID: clientID(el),
 	}, func(m *store.Message) any {
 		o := out.Copy()
 		o.Add(xmlstream.New(nsStanzaID, "stanza-id", "id", strconv.FormatInt(m.ID, 10), "by", s.srv.bareJID(m.RecipientID)))
-		return &stanzaOrigin{el: o}
+		return &stanzaOrigin{el: o, toResource: toResource, noCopy: nc}
 	})
 	if err != nil {
 		s.send(stanzaError(el, errFromDomain(err)))
@@ -148,7 +149,9 @@ func innerBytes(el *xmlstream.Element) []byte {
 func (s *session) passOn(el *xmlstream.Element, a address) {
 	out := el.Copy()
 	out.SetAttr("from", s.jid.String())
-	origin := &stanzaOrigin{el: out, toResource: a.jid.Resource}
+	out.Children = withoutPrivate(out.Children)
+	nc := noCopy(el)
+	origin := &stanzaOrigin{el: out, toResource: a.jid.Resource, noCopy: nc}
 	var err error
 	if el.Child(nsChatStates, "composing") != nil {
 		err = s.srv.svc.Messages.Typing(s.ctx(), s.requester(), a.userID, false, origin)
@@ -158,6 +161,24 @@ func (s *session) passOn(el *xmlstream.Element, a address) {
 	if err != nil && el.Child(nsChatStates, "") == nil {
 		s.send(stanzaError(el, errFromDomain(err)))
 	}
+	if err == nil && !nc {
+		s.sendCarbons(out)
+	}
+}
+
+// directedResource is the resource a chat addressed to a full JID goes to
+// alone, when that resource is available (RFC 6121 section 8.5.3.1); the
+// user's other resources get it as a carbon if they enabled carbons. ""
+// (every available resource) for a bare JID or a resource that is not
+// available, which RFC 6121 treats as the bare JID for chats.
+func (s *session) directedResource(a address) string {
+	if a.jid.IsBare() {
+		return ""
+	}
+	if x := s.srv.resourceSession(a.userID, a.jid.Resource); x != nil && x.available.Load() {
+		return a.jid.Resource
+	}
+	return ""
 }
 
 // renderMessage renders a stored message for its recipient. A message that

@@ -19,8 +19,13 @@ func (s *session) prepare(ev *event.Event) (outItem, bool) {
 	switch p := ev.Payload.(type) {
 	case *event.MessageCreated:
 		m := &p.Message
+		if !m.IsGroup() && !m.IsSystem && s.available.Load() {
+			if it, ok, handled := s.prepareMessageCarbon(ev, m); handled {
+				return it, ok
+			}
+		}
 		if m.IsGroup() || m.RecipientID != s.userID || !s.available.Load() {
-			return outItem{}, false // carbons and group chat are not in this release
+			return outItem{}, false // group chat is the MUC service's
 		}
 		if m.IsSystem {
 			return outItem{}, false // a recall's announcement: XMPP gets a retraction
@@ -31,14 +36,20 @@ func (s *session) prepare(ev *event.Event) (outItem, bool) {
 		if p.IsGroup || !s.available.Load() {
 			return outItem{}, false
 		}
+		if o, ok := ev.Origin.(*stanzaOrigin); ok && o.toResource != "" && o.toResource != s.jid.Resource {
+			return s.prepareRelayedCarbon(o)
+		}
 		return outItem{b: ev.Rendered(event.SlotXMPP, func() []byte { return s.srv.renderTyping(p, ev.Origin) })}, true
 	case *event.Relayed:
 		if n, ok := ev.Origin.(*pepNotice); ok {
 			return s.preparePEP(n)
 		}
 		o, ok := ev.Origin.(*stanzaOrigin)
-		if !ok || (o.toResource != "" && o.toResource != s.jid.Resource) {
+		if !ok {
 			return outItem{}, false
+		}
+		if o.toResource != "" && o.toResource != s.jid.Resource {
+			return s.prepareRelayedCarbon(o)
 		}
 		return outItem{b: ev.Rendered(event.SlotXMPP, o.bytes)}, true
 	case *event.OnlineStatusUpdated:
@@ -50,6 +61,9 @@ func (s *session) prepare(ev *event.Event) (outItem, bool) {
 	case *event.FriendRequestCreated, *event.FriendRequestReplied, *event.FriendRequestRecalled,
 		*event.RelationshipChanged, *event.RelationshipGroupsChanged:
 		return outItem{ev: ev}, true
+	}
+	if it, ok := s.prepareChangeCarbon(ev); ok {
+		return it, true
 	}
 	return s.prepareFeature(ev)
 }

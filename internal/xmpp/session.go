@@ -53,6 +53,7 @@ type session struct {
 	bound     atomic.Bool
 	available atomic.Bool // has sent initial presence and not gone unavailable
 	roster    atomic.Bool // has asked for its roster: gets roster pushes
+	carbons   atomic.Bool // has enabled message carbons (XEP-0280)
 	presence  atomic.Pointer[xmlstream.Element]
 	// notify holds the PEP nodes the client follows (its +notify caps).
 	notify atomic.Pointer[map[string]bool]
