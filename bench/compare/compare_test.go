@@ -492,7 +492,7 @@ func TestTable(t *testing.T) {
 		}
 		return d
 	}
-	s := sizes{Sessions: 900, Concurrency: 50, Pairs: 5, Window: 8, Rate: 50, Members: 25, Online: 10, GroupRate: 5, Duration: 4 * time.Second}
+	s := sizes{Sessions: 1800, Concurrency: 50, Pairs: 5, Window: 8, Rate: 50, Members: 25, Online: 10, GroupRate: 5, Duration: 4 * time.Second}
 	r := &report{Sizes: s, Columns: []columnResult{
 		{Title: "Prosody 0.12.3", Results: map[string]outcome{
 			"idle": {Data: data(`{"sessions_held": 900, "rss_per_session_bytes": 35840, "rss_baseline_bytes": 20971520, "rss_peak_bytes": 52428800, "errors": 0}`)},
@@ -510,7 +510,7 @@ func TestTable(t *testing.T) {
 	}}
 	want := `| Scenario | Metric | Prosody 0.12.3 | ejabberd 23.01 | hermod XMPP | hermod Turms |
 |---|---|--:|--:|--:|--:|
-| idle: 900 sessions | sessions held | 900 | failed [1] | 900 | 899 |
+| idle: 1,800 sessions | sessions held | 900 | failed [1] | 900 | 899 |
 |  | memory per session (KiB) | 35.0 | failed [1] | 9.0 | 4.0 |
 |  | server memory, baseline → peak (MiB) | 20 → 50 | failed [1] | 10 → 18 | 10 → 14 |
 |  | errors | 0 | failed [1] | – | 1 |

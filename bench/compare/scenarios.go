@@ -101,17 +101,18 @@ var scenarios = []scenario{
 
 // scenarioTitle names a scenario with its load, as the table shows it.
 func scenarioTitle(name string, s sizes) string {
+	n := func(i int) string { return group3(fmt.Sprint(i)) }
 	switch name {
 	case "idle":
-		return fmt.Sprintf("idle: %d sessions", s.Sessions)
+		return fmt.Sprintf("idle: %s sessions", n(s.Sessions))
 	case "login":
-		return fmt.Sprintf("login: %d dialers, %s", s.Concurrency, s.Duration)
+		return fmt.Sprintf("login: %s dialers, %s", n(s.Concurrency), s.Duration)
 	case "chat":
-		return fmt.Sprintf("chat: %d pairs, window %d, %s", s.Pairs, s.Window, s.Duration)
+		return fmt.Sprintf("chat: %s pairs, window %d, %s", n(s.Pairs), s.Window, s.Duration)
 	case "chat-rate":
-		return fmt.Sprintf("chat: %d pairs at %d msgs/s, %s", s.Pairs, s.Rate, s.Duration)
+		return fmt.Sprintf("chat: %s pairs at %s msgs/s, %s", n(s.Pairs), n(s.Rate), s.Duration)
 	case "group":
-		return fmt.Sprintf("group: %d members, %d online, %d msgs/s, %s", s.Members, s.Online, s.GroupRate, s.Duration)
+		return fmt.Sprintf("group: %s members, %s online, %s msgs/s, %s", n(s.Members), n(s.Online), n(s.GroupRate), s.Duration)
 	}
 	return name
 }
