@@ -302,3 +302,127 @@ func TestPrivateXMLStorage(t *testing.T) {
 		t.Fatalf("two elements: %s", r)
 	}
 }
+
+func isCapsQuery(el *xmlstream.Element) bool {
+	return el.Local == "iq" && el.Attr("type") == "get" && el.Child(nsDiscoInfo, "query") != nil
+}
+
+// answerCaps answers a caps query with the given features.
+func answerCaps(t *testing.T, c *xmpptest.Client, q *xmlstream.Element, features []string) {
+	t.Helper()
+	qr := xmlstream.New(nsDiscoInfo, "query", "node", q.Child(nsDiscoInfo, "query").Attr("node"))
+	qr.Add(xmlstream.New(nsDiscoInfo, "identity", "category", "client", "type", "pc", "name", "hermod-test"))
+	for _, f := range features {
+		qr.Add(xmlstream.New(nsDiscoInfo, "feature", "var", f))
+	}
+	must(t, c.Send(xmlstream.New(xmlstream.NSClient, "iq", "type", "result", "id", q.Attr("id"), "to", q.Attr("from")).Add(qr)))
+}
+
+func capsPresence(ver string) string {
+	return `<presence><c xmlns='` + nsCaps + `' hash='sha-1' node='https://hermod.test/client' ver='` + ver + `'/></presence>`
+}
+
+// TestCapsAskedOncePerHashAndVerified: while one client's answer for a
+// hash is awaited, another client with the same hash waits for it instead
+// of being asked; an answer that does not hash to the ver is used for its
+// client only, and the next client with that ver is asked again.
+func TestCapsAskedOncePerHashAndVerified(t *testing.T) {
+	e := newEnv(t)
+	e.friends()
+	e.user(1003, "Carol", "")
+	publisher := e.online(1001, "desk")
+	publish(t, publisher, "urn:example:tune", "t1", `<tune xmlns='urn:example:tune'>one</tune>`, nil)
+
+	features := []string{"urn:example:tune+notify"}
+	ver := verOf(features)
+	a := e.login(1001, "laptop")
+	must(t, a.SendString(capsPresence(ver)))
+	query := expect(t, a, isCapsQuery)
+	b := e.login(1002, "phone")
+	must(t, b.SendString(capsPresence(ver)))
+	expect(t, b, xmpptest.Is("presence", "from", b.JID))
+	answerCaps(t, a, query, features)
+	for _, c := range []*xmpptest.Client{a, b} {
+		if ev := expect(t, c, isEvent(jidOf(1001), "urn:example:tune")); eventPayload(ev).Text() != "one" {
+			t.Fatalf("last item: %s", ev)
+		}
+	}
+	// Had b been asked, the query would have come before the last item;
+	// the matcher below sees every stanza not consumed yet.
+	asked := false
+	must(t, b.SendString(`<iq type='get' id='sync' to='`+domain+`'><ping xmlns='urn:xmpp:ping'/></iq>`))
+	expect(t, b, func(el *xmlstream.Element) bool {
+		asked = asked || isCapsQuery(el)
+		return el.Local == "iq" && el.Attr("id") == "sync"
+	})
+	if asked {
+		t.Fatal("a second client with a known hash was asked")
+	}
+
+	// A lying answer is not remembered.
+	lie := verOf([]string{"urn:example:other+notify"})
+	c := e.login(1003, "x")
+	must(t, c.SendString(capsPresence(lie)))
+	answerCaps(t, c, expect(t, c, isCapsQuery), []string{"urn:example:tune+notify", "urn:example:extra"})
+	d := e.login(1003, "y")
+	must(t, d.SendString(capsPresence(lie)))
+	expect(t, d, isCapsQuery)
+}
+
+// TestPEPRetractPurgeAndBlocking: retractions and purges reach followers;
+// a blocked user reads no node, open or not; accounts announce PEP.
+func TestPEPRetractPurgeAndBlocking(t *testing.T) {
+	e := newEnv(t)
+	e.friends()
+	e.user(1003, "Carol", "")
+	a := e.online(1001, "laptop")
+	b := e.login(1002, "phone")
+	withCaps(t, b, []string{"urn:example:list+notify"}, true)
+	opts := map[string]string{"pubsub#access_model": "open", "pubsub#max_items": "10"}
+	publish(t, a, "urn:example:list", "x", `<i xmlns='urn:example:list'>x</i>`, opts)
+	publish(t, a, "urn:example:list", "y", `<i xmlns='urn:example:list'>y</i>`, opts)
+	expect(t, b, func(el *xmlstream.Element) bool {
+		return isEvent(jidOf(1001), "urn:example:list")(el) && eventPayload(el).Text() == "y"
+	})
+	r, err := a.IQ("set", "", q(t, `<pubsub xmlns='`+nsPubSub+`'><retract node='urn:example:list' notify='true'><item id='x'/></retract></pubsub>`))
+	must(t, err)
+	if r.Attr("type") != "result" {
+		t.Fatalf("retract: %s", r)
+	}
+	ev := expect(t, b, func(el *xmlstream.Element) bool {
+		return isEvent(jidOf(1001), "urn:example:list")(el) && el.Child(nsPubSubEvent, "event").Child(nsPubSubEvent, "items").Child(nsPubSubEvent, "retract") != nil
+	})
+	if id := ev.Child(nsPubSubEvent, "event").Child(nsPubSubEvent, "items").Child(nsPubSubEvent, "retract").Attr("id"); id != "x" {
+		t.Fatalf("retract event: %s", ev)
+	}
+	items := fetchItems(t, b, jidOf(1001), "urn:example:list").Child(nsPubSub, "pubsub").Child(nsPubSub, "items").Elements()
+	if len(items) != 1 || items[0].Attr("id") != "y" {
+		t.Fatalf("items after retracting x: %d", len(items))
+	}
+	if r, _ := a.IQ("set", "", q(t, `<pubsub xmlns='`+nsPubSubOwner+`'><purge node='urn:example:list'/></pubsub>`)); r.Attr("type") != "result" {
+		t.Fatalf("purge: %s", r)
+	}
+	expect(t, b, func(el *xmlstream.Element) bool {
+		return el.Local == "message" && el.Child(nsPubSubEvent, "event").Child(nsPubSubEvent, "purge").Attr("node") == "urn:example:list"
+	})
+
+	c := e.online(1003, "x")
+	if r := fetchItems(t, c, jidOf(1001), "urn:example:list"); r.Attr("type") != "result" {
+		t.Fatalf("an open node, before blocking: %s", r)
+	}
+	if r, _ := a.IQ("set", "", q(t, `<block xmlns='urn:xmpp:blocking'><item jid='`+jidOf(1003)+`'/></block>`)); r.Attr("type") != "result" {
+		t.Fatalf("block: %s", r)
+	}
+	if r := fetchItems(t, c, jidOf(1001), "urn:example:list"); errorCondition(r) != "item-not-found" {
+		t.Fatalf("an open node read by a blocked user: %s", r)
+	}
+
+	info, err := b.IQ("get", jidOf(1001), xmlstream.New(nsDiscoInfo, "query"))
+	must(t, err)
+	s := info.String()
+	for _, want := range []string{`category="pubsub" type="pep"`, nsPubSub + "#publish-options", nsPubSub + "#access-whitelist", "urn:xmpp:pep-vcard-conversion:0"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("account disco#info lacks %s: %s", want, s)
+		}
+	}
+}

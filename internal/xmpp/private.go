@@ -21,6 +21,19 @@ func privateModule() *module {
 	}
 }
 
+// privateProvider serves one namespace of private XML from elsewhere than
+// the store (bookmarks of XEP-0048 from the user's groups, for example).
+type privateProvider struct {
+	// get returns the element the owner keeps (nil: the empty element).
+	get func(s *session) (*xmlstream.Element, error)
+	// set takes a new element; nil refuses changes.
+	set func(s *session, el *xmlstream.Element) error
+}
+
+// privateProviders are the provided namespaces. Files register theirs in
+// init.
+var privateProviders = map[string]*privateProvider{}
+
 func (s *session) private(iq, q *xmlstream.Element, to int64) (*xmlstream.Element, error) {
 	if to != s.userID {
 		return nil, errForbidden("private XML is for the account's owner")
@@ -34,9 +47,12 @@ func (s *session) private(iq, q *xmlstream.Element, to int64) (*xmlstream.Elemen
 		return s.privateBookmarks(iq) // the user's groups: muc_bookmarks.go
 	}
 	switch el.Space {
-	case "", xmlstream.NSClient, nsPrivate:
+	case "", xmlstream.NSClient, "jabber:server", nsPrivate:
 		// XEP-0049 section 3: jabber:* namespaces are the protocol's own.
 		return nil, errNotAcceptable("the element needs a namespace of its own")
+	}
+	if p := privateProviders[el.Space]; p != nil {
+		return s.providedPrivate(p, iq.Attr("type") == "set", el)
 	}
 	repo := s.srv.svc.Store.PrivateXML()
 	if iq.Attr("type") == "set" {
@@ -56,4 +72,21 @@ func (s *session) private(iq, q *xmlstream.Element, to int64) (*xmlstream.Elemen
 	}
 	out.Children = append(out.Children, xmlstream.Raw(b))
 	return out, nil
+}
+
+func (s *session) providedPrivate(p *privateProvider, set bool, el *xmlstream.Element) (*xmlstream.Element, error) {
+	if set {
+		if p.set == nil {
+			return nil, errNotAllowed("this element is kept by the server")
+		}
+		return nil, p.set(s, el)
+	}
+	got, err := p.get(s)
+	if err != nil {
+		return nil, err
+	}
+	if got == nil {
+		got = xmlstream.New(el.Space, el.Local)
+	}
+	return xmlstream.New(nsPrivate, "query").Add(got), nil
 }

@@ -60,8 +60,12 @@ func (e *Element) Is(space, local string) bool {
 	return e != nil && e.Local == local && e.Space == space
 }
 
-// Attr returns the value of the unqualified attribute name, or "".
+// Attr returns the value of the unqualified attribute name, or "" (also
+// for a nil element, as Child and Text do, so that lookups chain).
 func (e *Element) Attr(name string) string {
+	if e == nil {
+		return ""
+	}
 	for _, a := range e.Attrs {
 		if a.Local == name && a.Space == "" {
 			return a.Value
