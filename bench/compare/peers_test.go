@@ -16,6 +16,11 @@ import (
 	"hermod/internal/xmpp/xmpptest"
 )
 
+const (
+	nsMAM     = "urn:xmpp:mam:2"
+	nsForward = "urn:xmpp:forward:0"
+)
+
 // The tests in this file start real servers, so they run only when asked:
 // HERMOD_COMPARE=1 go test ./bench/compare (they install Prosody and
 // ejabberd from Debian when missing, which needs root).
@@ -59,7 +64,8 @@ func workDir(t *testing.T) string {
 
 // Each server, configured and provisioned as the comparison does it,
 // logs in the accounts with SCRAM-SHA-1 over plain TCP, passes a message
-// between two of them, and stops cleanly on SIGTERM.
+// between two of them and archives it, and stops cleanly on SIGTERM.
+// COMPARE_TEST_ACCOUNTS=18000 provisions as many accounts as a full run.
 func TestServersTakeTheAccounts(t *testing.T) {
 	optIn(t)
 	ctx := context.Background()
@@ -121,6 +127,23 @@ func TestServersTakeTheAccounts(t *testing.T) {
 			}
 			if got.ChildText(xmlstream.NSClient, "body") != body || !strings.HasPrefix(got.Attr("from"), fmt.Sprintf("%d@%s/", env.ids[3], domain)) {
 				t.Errorf("%s delivered %s", name, got)
+			}
+			// Every server archives it (MAM, XEP-0313): the recipient finds it
+			// in its archive.
+			if err := b.Send(xmlstream.New(xmlstream.NSClient, "iq", "type", "set", "id", "mam1").
+				Add(xmlstream.New(nsMAM, "query", "queryid", "f1"))); err != nil {
+				t.Fatal(err)
+			}
+			archived, err := b.Expect(func(el *xmlstream.Element) bool { return el.Local == "message" && el.Child(nsMAM, "result") != nil })
+			if err != nil {
+				t.Fatalf("%s: nothing in the archive: %v", name, err)
+			}
+			inner := archived.Child(nsMAM, "result").Child(nsForward, "forwarded").Child(xmlstream.NSClient, "message")
+			if inner == nil || inner.ChildText(xmlstream.NSClient, "body") != body {
+				t.Errorf("%s archived %s", name, archived)
+			}
+			if fin, err := b.Expect(func(el *xmlstream.Element) bool { return el.Local == "iq" && el.Attr("id") == "mam1" }); err != nil || fin.Attr("type") != "result" {
+				t.Errorf("%s: archive query ended with %v, %v", name, fin, err)
 			}
 			// A wrong password is refused.
 			x, err := xmpptest.DialTCP(c.Target(), domain, false)
