@@ -602,7 +602,7 @@ func (s *session) mucDiscoInfo(iq, q *xmlstream.Element, to jid.JID) (*xmlstream
 // non-anonymous, unmoderated, hidden from non-members, with stanza ids.
 func (s *Server) roomFeatures() []string {
 	return []string{nsDiscoInfo, nsDiscoItems, nsMUC, "muc_persistent", "muc_membersonly", "muc_nonanonymous",
-		"muc_unmoderated", "muc_hidden", "muc_unsecured", nsStanzaID, nsSelfPingOpt, nsConference}
+		"muc_unmoderated", "muc_hidden", "muc_unsecured", nsStanzaID, nsSelfPingOpt, nsConference, nsMAM, nsMAMExtended}
 }
 
 func (s *session) mucDiscoItems(iq, q *xmlstream.Element, to jid.JID) (*xmlstream.Element, error) {

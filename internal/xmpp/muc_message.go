@@ -252,6 +252,11 @@ func (s *session) sendHistory(st *seat, v *group.View, h *xmlstream.Element) {
 // sender's occupant JID, with the room's stanza-id; delayed adds the
 // archive's timestamp (history).
 func (s *Server) renderGroupMessage(m *store.Message, local, nick string, delayed bool) []byte {
+	return xmlstream.Append(nil, s.groupMessage(m, local, nick, delayed), "")
+}
+
+// groupMessage is renderGroupMessage's stanza.
+func (s *Server) groupMessage(m *store.Message, local, nick string, delayed bool) *xmlstream.Element {
 	el := xmlstream.New(xmlstream.NSClient, "message", "type", "groupchat", "id", refOf(m),
 		"from", s.occupantJID(local, nick))
 	if m.Text != "" {
@@ -265,7 +270,7 @@ func (s *Server) renderGroupMessage(m *store.Message, local, nick string, delaye
 		el.Add(xmlstream.New(nsDelay, "delay", "from", s.roomJID(local),
 			"stamp", time.UnixMilli(m.DeliveryDate).UTC().Format("2006-01-02T15:04:05.000Z")))
 	}
-	return xmlstream.Append(nil, el, "")
+	return el
 }
 
 // senderNick is the nick a message's sender appears under in a room: the

@@ -39,7 +39,7 @@ let ok = false;
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on("console", (m) => { if (m.type() === "error") console.log("console:", m.text()); });
-  page.on("pageerror", (e) => console.log("page error:", e.message));
+  page.on("pageerror", (e) => console.log("page error:", e.message, e.stack));
   await page.goto(page_url);
   await page.waitForFunction(() => window.hermodResult, null, { timeout: 45000 }).catch(async (e) => {
     if (shot) await page.screenshot({ path: shot, fullPage: true });
