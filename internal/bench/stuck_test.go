@@ -81,8 +81,9 @@ func TestStopsWhenTheServerStopsReading(t *testing.T) {
 	stuckGrace = 200 * time.Millisecond
 	c := DefaultConfig()
 	c.Scenario, c.Protocol, c.Target = "chat", "turms", deafServer(t)
-	c.Users, c.FirstID, c.Pairs, c.Window, c.BodySize = 2, 1, 1, 1<<16, 64<<10
-	c.Duration, c.ReportEvery, c.Drain = 300*time.Millisecond, 0, time.Second
+	c.Users, c.FirstID, c.Pairs, c.Window, c.BodySize = 2, 1, 1, 1<<16, 256<<10
+	// Long enough to fill the socket buffers many times over (~10 MB).
+	c.Duration, c.ReportEvery, c.Drain = 2*time.Second, 0, time.Second
 	var progress bytes.Buffer
 	res, err := Run(context.Background(), c, &progress)
 	if err != nil {

@@ -300,7 +300,35 @@ func (c *xmppClient) negotiate(ctx context.Context, tlsCfg *tls.Config, acct *ac
 			return err
 		}
 	}
-	return c.xc.write([]byte("<presence/>"))
+	return c.available()
+}
+
+// available sends initial presence and waits for the server to reflect it
+// to this resource (RFC 6121 4.2.2): from then on the server knows the
+// resource is available and routes bare-JID messages to it.
+func (c *xmppClient) available() error {
+	if err := c.xc.write([]byte("<presence/>")); err != nil {
+		return err
+	}
+	for {
+		el, err := c.element()
+		if err != nil {
+			return err
+		}
+		if string(localName(el)) != "presence" {
+			continue
+		}
+		from := attr(el, "from")
+		if c.jid != "" && string(from) != c.jid {
+			continue
+		}
+		switch string(attr(el, "type")) {
+		case "error":
+			return fmt.Errorf("initial presence refused: %.300s", el)
+		case "":
+			return nil
+		}
+	}
 }
 
 func contains(list []string, s string) bool {
