@@ -26,6 +26,17 @@ func FuzzSession(f *testing.F) {
 		`<presence type='unavailable'/><presence/>`,
 		`<iq type='set' id='q'><query xmlns='jabber:iq:register'><remove/></query></iq>`,
 		`<a:b xmlns:a='x'/>`, `<![CDATA[x]]>`, `<message><body>&#0;</body></message>`,
+		// Message features: references to messages that exist, do not, or
+		// are named by nothing.
+		`<message to='1002@example.test' type='chat' id='m1'><body>x</body></message>` +
+			`<message to='1002@example.test' type='chat'><body>y</body><replace xmlns='urn:xmpp:message-correct:0' id='m1'/></message>` +
+			`<message to='1002@example.test'><reactions xmlns='urn:xmpp:reactions:0' id='m1'><reaction>👍🏽</reaction><reaction/><x/></reactions></message>` +
+			`<message to='1002@example.test'><displayed xmlns='urn:xmpp:chat-markers:0' id='m1'/></message>` +
+			`<message to='1002@example.test' type='chat'><retract xmlns='urn:xmpp:message-retract:1' id='m1'/></message>`,
+		`<message to='1002@example.test' type='chat'><retract xmlns='urn:xmpp:message-retract:1'/></message>`,
+		`<message to='1002@example.test'><apply-to xmlns='urn:xmpp:fasten:0'><retract xmlns='urn:xmpp:message-retract:0'/></apply-to></message>`,
+		`<message to='1002@example.test'><reactions xmlns='urn:xmpp:reactions:0' id='-1'/></message>`,
+		`<message to='1@conference.example.test' type='groupchat'><replace xmlns='urn:xmpp:message-correct:0' id='1'/></message>`,
 	} {
 		f.Add(s)
 	}
