@@ -87,6 +87,7 @@ type XMPPConfig struct {
 	PrivateMaxBytes        int           `koanf:"private_max_bytes" help:"largest private XML element (XEP-0049) stored per namespace, in bytes"`
 	MUCDomain              string        `koanf:"muc_domain" help:"the multi-user chat service where groups are rooms (empty: conference.<domain>)"`
 	MUCHistory             int           `koanf:"muc_history" help:"most archived messages a client gets on joining a room, whatever it asks for"`
+	TypingPause            time.Duration `koanf:"typing_pause" help:"tell XMPP clients a Turms user paused typing when no typing status followed for this long (0: never)"`
 }
 
 // AdminConfig is the admin HTTP API.
@@ -181,7 +182,7 @@ func Default() Config {
 			IdleTimeout: 10 * time.Minute, KeepAlive: 90 * time.Second, LoginFailuresPerMinute: 10,
 			StanzasPerSecond: 50, StanzaBurst: 200, SendQueue: 1024, MaxResources: 16, DeviceType: "OTHERS", OfflineMessages: 500,
 			RegistrationsPerMinute: 5, PEPMaxNodes: 100, PEPMaxItems: 256, PEPMaxItemBytes: 64 << 10, PrivateMaxBytes: 64 << 10,
-			MUCHistory: 50,
+			MUCHistory: 50, TypingPause: 10 * time.Second,
 		},
 		Admin:     AdminConfig{Addr: "127.0.0.1:8510"},
 		Users:     UsersConfig{ScramIterations: 4096},

@@ -143,6 +143,9 @@ func (s *session) renderFeatureDeferred(ev *event.Event) [][]byte {
 	if groupID, ok := roomFeatureGroup(ev); ok {
 		return s.renderRoomFeature(ev, groupID)
 	}
+	if p, ok := ev.Payload.(*event.TypingStatus); ok && !p.IsGroup {
+		return s.renderTurmsTyping(p)
+	}
 	if p, ok := ev.Payload.(*event.ReadDateUpdated); ok {
 		if b := s.displayedMarker(p); b != nil {
 			return [][]byte{b}

@@ -20,6 +20,7 @@ func (s *session) online() {
 // is gone.
 func (s *session) offline() {
 	found, last := s.srv.svc.Router.Unregister(s)
+	s.stopPauses()
 	s.forgetCaps()
 	s.srv.svc.Metrics.SessionClosed("xmpp")
 	if !found {

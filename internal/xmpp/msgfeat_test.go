@@ -589,3 +589,38 @@ func TestCorrectedMessageFromTheArchive(t *testing.T) {
 		t.Fatalf("after the corrected message, got %s", n)
 	}
 }
+
+// A Turms user's typing ends in <paused/> when no typing status follows
+// within xmpp.typing_pause, in a chat and in a room.
+func TestTurmsTypingPauses(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.XMPP.TypingPause = time.Millisecond })
+	e.friends()
+	e.user(1003, "Carol", "")
+	e.befriend(1001, 1003)
+	gid, room := e.group(1001, "Team", nil, 1003)
+	a := e.online(1001, "pc")
+	join(t, a, room, "alice", `<history maxstanzas='0'/>`)
+	carol := e.turms(1003)
+	state := func(from, typ string) func(*xmlstream.Element) bool {
+		return func(el *xmlstream.Element) bool {
+			return el.Local == "message" && el.Attr("from") == from && el.Attr("type") == typ && el.Child("http://jabber.org/protocol/chatstates", "") != nil
+		}
+	}
+	for _, tc := range []struct {
+		name, from, typ string
+		req             *pb.UpdateTypingStatusRequest
+	}{
+		{"chat", jidOf(1003), "chat", &pb.UpdateTypingStatusRequest{ToId: 1001}},
+		{"room", room + "/Carol", "groupchat", &pb.UpdateTypingStatusRequest{ToId: gid, IsGroupMessage: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			turmsOK(t, carol, &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateTypingStatusRequest{UpdateTypingStatusRequest: tc.req}})
+			for _, want := range []string{"composing", "paused"} {
+				got := expect(t, a, state(tc.from, tc.typ))
+				if got.Child("http://jabber.org/protocol/chatstates", want) == nil {
+					t.Fatalf("got %s, want %s", got, want)
+				}
+			}
+		})
+	}
+}

@@ -88,9 +88,9 @@ func (s *session) renderRoomEvent(ev *event.Event) [][]byte {
 		if o, ok := ev.Origin.(*stanzaOrigin); ok {
 			return [][]byte{xmlstream.Append(nil, reAddressed(o.el, canonicalLocal(v), st.local, s.srv), "")}
 		}
-		el := xmlstream.New(xmlstream.NSClient, "message", "type", "groupchat",
-			"from", s.srv.occupantJID(st.local, s.srv.senderNick(v, p.FromID))).Add(xmlstream.New(nsChatStates, "composing"))
-		return [][]byte{xmlstream.Append(nil, el, "")}
+		from := s.srv.occupantJID(st.local, s.srv.senderNick(v, p.FromID))
+		s.pauseLater(from, chatState(from, "groupchat", "paused"))
+		return [][]byte{chatState(from, "groupchat", "composing")}
 	case *event.GroupUpdated:
 		st := s.srv.rooms.seatOf(s, p.Group.ID)
 		if st == nil {

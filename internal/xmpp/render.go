@@ -39,6 +39,9 @@ func (s *session) prepare(ev *event.Event) (outItem, bool) {
 		if o, ok := ev.Origin.(*stanzaOrigin); ok && o.toResource != "" && o.toResource != s.jid.Resource {
 			return s.prepareRelayedCarbon(o)
 		}
+		if _, fromXMPP := ev.Origin.(*stanzaOrigin); !fromXMPP && s.srv.opts.TypingPause > 0 {
+			return outItem{ev: ev}, true // the write loop renders it with its pause
+		}
 		return outItem{b: ev.Rendered(event.SlotXMPP, func() []byte { return s.srv.renderTyping(p, ev.Origin) })}, true
 	case *event.Relayed:
 		if n, ok := ev.Origin.(*pepNotice); ok {

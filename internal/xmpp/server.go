@@ -80,6 +80,9 @@ type Options struct {
 	// sent on joining a room.
 	MUCDomain  string
 	MUCHistory int
+	// TypingPause is how long after a Turms user's last typing status
+	// XMPP clients are told they paused; 0 never.
+	TypingPause time.Duration
 }
 
 // DefaultOptions are the defaults of a stand-alone server.

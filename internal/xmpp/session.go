@@ -73,6 +73,9 @@ type session struct {
 	done      chan struct{}
 	logOnce   sync.Once
 	log       *slog.Logger
+
+	// pauses end Turms users' typing (see typing.go).
+	pauses typingPauses
 }
 
 // outItem is a serialized stanza, or an event the write loop renders.
