@@ -569,3 +569,28 @@ func TestOpenFileLimit(t *testing.T) {
 		t.Errorf("openFileLimit = %d, %v; want %d", got, err, lim.Cur)
 	}
 }
+
+func TestDocument(t *testing.T) {
+	o, err := parseFlags([]string{"--scale", "0.05", "--scenarios", "idle"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &report{
+		Started: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC), Took: 150 * time.Second, Sizes: o.Sizes,
+		Machine:  machine{CPU: "AMD EPYC", Cores: 2, MemoryKB: 24683520, Kernel: "Linux 6.1", OS: "Debian GNU/Linux 12 (bookworm)", Load: "0.12"},
+		Versions: map[string]string{"prosody": "0.12.3", "ejabberd": "23.01", "erlang": "25.2.3", "lua": "5.4.4", "hermod": "abc1234", "go": "go1.26.8"},
+		Columns:  []columnResult{{Title: "Prosody 0.12.3", Results: map[string]outcome{"idle": {Data: map[string]any{"sessions_held": 900.0}}}}},
+	}
+	doc := r.document(o)
+	for _, want := range []string{
+		"`go run ./bench/compare --scale 0.05 --scenarios idle` on 2026-11-30 12:00 UTC (the run took 2m30s)",
+		"- CPU: AMD EPYC, 2 cores (`nproc`)\n", "- Memory: 23.5 GiB\n", "- Kernel: Linux 6.1; Debian GNU/Linux 12 (bookworm)\n",
+		"- Open files per process: 20,000", "- Load average when the run started: 0.12\n",
+		"Prosody 0.12.3 (Lua 5.4.4), ejabberd 23.01 (Erlang/OTP 25.2.3), hermod abc1234 (go1.26.8)",
+		"| idle: 900 sessions | sessions held | 900 |\n",
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("the document lacks %q:\n%s", want, doc)
+		}
+	}
+}

@@ -140,7 +140,7 @@ func (r *report) document(o options) string {
 	fmt.Fprintf(&b, "- CPU: %s, %d cores (`nproc`)\n", orUnknown(m.CPU), m.Cores)
 	fmt.Fprintf(&b, "- Memory: %.1f GiB\n", float64(m.MemoryKB)/(1<<20))
 	fmt.Fprintf(&b, "- Kernel: %s; %s\n", orUnknown(m.Kernel), orUnknown(m.OS))
-	fmt.Fprintf(&b, "- Open files per process: %d (each server's limit)\n", o.FDLimit)
+	fmt.Fprintf(&b, "- Open files per process: %s (each server's limit)\n", group3(fmt.Sprint(o.FDLimit)))
 	fmt.Fprintf(&b, "- Load average when the run started: %s\n", orUnknown(m.Load))
 	v := r.Versions
 	fmt.Fprintf(&b, "- Prosody %s (Lua %s), ejabberd %s (Erlang/OTP %s), hermod %s (%s), all from Debian but hermod\n\n",
@@ -155,10 +155,10 @@ func (r *report) document(o options) string {
 }
 
 func flagsNote(o options) string {
-	if o.full() {
+	if len(o.Args) == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" --scale %g", o.Scale)
+	return " " + strings.Join(o.Args, " ")
 }
 
 func orUnknown(s string) string {
@@ -171,8 +171,10 @@ func orUnknown(s string) string {
 const settingsNote = `- Accounts: the same numeric ids (100000 upwards; the XMPP localpart is the id) and password on
   every server, stored as SCRAM-SHA-1 keys with 4096 PBKDF2 iterations (Prosody
   ` + "`default_iteration_count = 4096`" + `, ejabberd ` + "`auth_password_format: scram`" + ` with its fixed 4096,
-  hermod's default). Prosody's accounts are written straight into its storage, ejabberd imports
-  them with their keys from a XEP-0227 file, hermod's go through its admin API.
+  hermod's default). Prosody's accounts are written straight into its storage and ejabberd imports
+  them with their keys from a XEP-0227 file, each account with its own salt; hermod's come from its
+  admin API's batch route, which derives the key once per batch, so they share one salt (a login
+  costs the server the same either way: it checks stored keys).
 - Clients log in with SCRAM-SHA-1 over plain TCP on 127.0.0.1: no TLS for anyone.
 - Every 1:1 message is archived: Prosody mod_mam with ` + "`default_archive_policy = true`" + ` and no expiry,
   ejabberd mod_mam ` + "`default: always`" + `, hermod always. Offline storage is on everywhere.
@@ -188,5 +190,6 @@ const settingsNote = `- Accounts: the same numeric ids (100000 upwards; the XMPP
 
 const metricsNote = `Memory per session is the server's resident memory growth divided by the sessions held; CPU is
 the server process's CPU time over the scenario (100% is one core). Latency is from a timestamp in
-each message to its arrival; for logins, the time from connecting to a bound session.
+each message to its arrival; for logins, the time one login takes. n/a: the load tool has no such
+scenario for the protocol (groups over XMPP, which need MUC).
 `

@@ -65,6 +65,7 @@ func (s sizes) accounts() int {
 
 // options are the command line.
 type options struct {
+	Args        []string // as given, for the document
 	Repo        string
 	Work        string
 	Keep        bool
@@ -85,7 +86,7 @@ func (o options) full() bool { return o.Sizes == scaled(1) }
 
 func parseFlags(args []string) (options, error) {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
-	var o options
+	o := options{Args: args}
 	fs.StringVar(&o.Repo, "repo", ".", "hermod's source tree (builds cmd/hermod from it)")
 	fs.StringVar(&o.Work, "work", "", "working directory for configs, data and results (default: a new temporary directory)")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the working directory afterwards")
