@@ -18,6 +18,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"hermod/internal/config"
 	"hermod/internal/turms/pb"
 	"hermod/internal/turms/turmstest"
 	"hermod/internal/xmpp/xmlstream"
@@ -300,5 +301,24 @@ func TestNickAndVCardPhotoOverXMPP(t *testing.T) {
 	u, _ := e.srv.Users().Get(context.Background(), 1001)
 	if !bytes.Equal(e.httpGet(t, u.ProfilePicture), img) {
 		t.Fatalf("profile picture %q", u.ProfilePicture)
+	}
+}
+
+// TestAvatarWithoutFileStore: with the file store disabled there are no
+// avatars, and publishing one says so.
+func TestAvatarWithoutFileStore(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.Storage.Addr = "" })
+	e.friends()
+	a := e.online(1001, "laptop")
+	img := pngOf(t, 1, 1, color.Black)
+	id := sha1Hex(img)
+	publish(t, a, nsAvatarData, id, `<data xmlns='`+nsAvatarData+`'>`+base64.StdEncoding.EncodeToString(img)+`</data>`, nil)
+	meta := `<metadata xmlns='` + nsAvatarMetadata + `'><info id='` + id + `' bytes='1' type='image/png'/></metadata>`
+	if r := publish(t, a, nsAvatarMetadata, id, meta, nil); errorCondition(r) != "feature-not-implemented" {
+		t.Fatalf("an avatar without a file store: %s", r)
+	}
+	r := fetchItems(t, a, "", nsAvatarMetadata)
+	if r.Attr("type") != "result" || len(r.Child(nsPubSub, "pubsub").Child(nsPubSub, "items").Elements()) != 0 {
+		t.Fatalf("metadata without a file store: %s", r)
 	}
 }

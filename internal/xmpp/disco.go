@@ -84,5 +84,15 @@ func (s *session) discoItems(iq, q *xmlstream.Element, to int64) (*xmlstream.Ele
 	if to == 0 {
 		out.Add(xmlstream.New(nsDiscoItems, "item", "jid", s.srv.opts.MUCDomain, "name", "Groups"))
 	}
+	if to != 0 && to == s.userID {
+		// XEP-0163 section 9: the owner discovers their PEP nodes.
+		nodes, err := s.srv.svc.Store.PEP().Nodes(s.ctx(), to)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range nodes {
+			out.Add(xmlstream.New(nsDiscoItems, "item", "jid", s.srv.bareJID(to), "node", n.Node))
+		}
+	}
 	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"hermod/internal/xmpp/xmlstream"
 )
@@ -24,6 +25,9 @@ const (
 	// maxCapsCache bounds the hashes remembered; beyond it each session's
 	// answer serves that session alone.
 	maxCapsCache = 4096
+	// capsPatience is how long others wait for one client's answer before
+	// the next client with the same hash is asked instead.
+	capsPatience = 30 * time.Second
 )
 
 // capsEntry is what one caps hash stands for: the nodes its clients
@@ -32,6 +36,7 @@ type capsEntry struct {
 	follows map[string]bool
 	known   bool
 	asker   *session
+	askedAt time.Time
 	waiters []*session
 }
 
@@ -126,8 +131,8 @@ func (s *session) learnCaps(p *xmlstream.Element) {
 		return // no caps, or legacy caps without a hash: no notifications
 	}
 	key := c.Attr("hash") + " " + c.Attr("ver")
-	if key == s.capsKey {
-		return
+	if key == s.capsKey && s.notify.Load() != nil {
+		return // known already (a resource left waiting asks again)
 	}
 	s.capsKey = key
 	cc := &s.srv.caps
@@ -136,13 +141,19 @@ func (s *session) learnCaps(p *xmlstream.Element) {
 	switch {
 	case e == nil:
 		if len(cc.entries) < maxCapsCache {
-			cc.entries[key] = &capsEntry{asker: s}
+			cc.entries[key] = &capsEntry{asker: s, askedAt: time.Now()}
 		}
 		cc.mu.Unlock()
 		s.askCaps(c.Attr("node")+"#"+c.Attr("ver"), key)
 	case e.known:
 		cc.mu.Unlock()
 		s.follow(e.follows)
+	case time.Since(e.askedAt) > capsPatience:
+		// The client asked first does not answer: ask this one, and let
+		// the waiters have its answer.
+		e.asker, e.askedAt = s, time.Now()
+		cc.mu.Unlock()
+		s.askCaps(c.Attr("node")+"#"+c.Attr("ver"), key)
 	default:
 		e.waiters = append(e.waiters, s)
 		cc.mu.Unlock()

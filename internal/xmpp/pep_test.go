@@ -242,6 +242,15 @@ func TestPEPConfigurationAndLimits(t *testing.T) {
 	if r := publish(t, a, "n3", "", `<x xmlns='urn:x'/>`, nil); r.Attr("type") != "result" {
 		t.Fatalf("a node after deleting one: %s", r)
 	}
+	items, err := a.IQ("get", jidOf(1001), xmlstream.New("http://jabber.org/protocol/disco#items", "query"))
+	must(t, err)
+	var nodes []string
+	for _, it := range items.Child("http://jabber.org/protocol/disco#items", "query").Elements() {
+		nodes = append(nodes, it.Attr("node"))
+	}
+	if strings.Join(nodes, " ") != "n1 n3" {
+		t.Fatalf("the owner's nodes: %v", nodes)
+	}
 }
 
 // TestServerCaps: the stream features carry the hash of the server's
