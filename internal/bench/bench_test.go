@@ -220,7 +220,7 @@ func TestGroup(t *testing.T) {
 // recipients, with a latency.
 func checkMessages(t *testing.T, res *Result, recipients int64) {
 	t.Helper()
-	if res.MessagesSent == 0 || res.MessagesDelivered != res.MessagesSent*recipients {
+	if res.MessagesSent == 0 || res.MessagesDelivered != res.MessagesSent*recipients || res.DeliveriesPerMessage != int(recipients) {
 		t.Fatalf("sent %d, delivered %d, want %d each", res.MessagesSent, res.MessagesDelivered, recipients)
 	}
 	if res.LatencyOf != "delivery" || res.LatencyP50Ms <= 0 || res.LatencyP99Ms < res.LatencyP50Ms || res.LatencyMaxMs < res.LatencyP99Ms {

@@ -29,6 +29,9 @@ type Result struct {
 	MessagesSent      int64   `json:"messages_sent"`
 	MessagesDelivered int64   `json:"messages_delivered"`
 	MessagesPerS      float64 `json:"messages_per_s"`
+	// DeliveriesPerMessage is 1 in chat and the online members but the
+	// sender in group: delivered == sent × this when nothing was lost.
+	DeliveriesPerMessage int `json:"deliveries_per_message,omitempty"`
 	// Latency is of deliveries (chat, group) or of logins (idle, login).
 	LatencyOf    string   `json:"latency_of"`
 	LatencyP50Ms float64  `json:"latency_p50_ms"`
@@ -64,6 +67,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 	row("logins_per_s", f(r.LoginsPerS))
 	row("messages_sent", i(r.MessagesSent))
 	row("messages_delivered", i(r.MessagesDelivered))
+	if r.DeliveriesPerMessage > 1 {
+		row("deliveries_per_message", strconv.Itoa(r.DeliveriesPerMessage))
+	}
 	row("messages_per_s", f(r.MessagesPerS))
 	row("latency ("+r.LatencyOf+") ms", fmt.Sprintf("p50 %.2f  p90 %.2f  p99 %.2f  max %.2f", r.LatencyP50Ms, r.LatencyP90Ms, r.LatencyP99Ms, r.LatencyMaxMs))
 	row("errors", i(r.Errors))

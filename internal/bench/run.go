@@ -38,6 +38,9 @@ type runner struct {
 	peakRSS   atomic.Int64
 	toolPeak  atomic.Int64
 	flows     []*flow
+	// fanout is how many deliveries one message makes: 1 in chat, the
+	// online members but the sender in group.
+	fanout int
 	// loginTime is how long loginAll took in all.
 	loginTime time.Duration
 	// afterLogin, when set, runs on each new session before its reader
@@ -138,7 +141,7 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Result, error) {
 	res := &Result{
 		Scenario: cfg.Scenario, Protocol: cfg.Protocol, Transport: cfg.Transport, Target: cfg.Target,
 		DurationS: measured.Seconds(), SessionsRequested: cfg.wantSessions(), SessionsHeld: held,
-		Logins: r.logins.Load(), MessagesSent: r.sent.Load(), MessagesDelivered: r.delivered.Load(),
+		Logins: r.logins.Load(), MessagesSent: r.sent.Load(), MessagesDelivered: r.delivered.Load(), DeliveriesPerMessage: r.fanout,
 		Errors: r.errs.n.Load(), ErrorSamples: r.errs.list(),
 		ToolCPUSeconds: (selfEnd.cpu - self.cpu).Seconds(), ToolRSSBytes: max(r.toolPeak.Load(), selfEnd.rss),
 	}

@@ -113,9 +113,10 @@ func (r *runner) chat(ctx context.Context) (time.Duration, error) {
 	for i := range r.flows {
 		r.flows[i] = newFlow(cfg.Window, 1)
 	}
+	r.fanout = 1
 	r.setPhase("login")
 	ss := r.loginAll(ctx, 0, 2*cfg.Pairs, func(int) func([]byte) { return r.onDelivery(-1) })
-	var senders []func(context.Context, int, time.Time, time.Time)
+	var senders []sender
 	for p := range cfg.Pairs {
 		a, b := ss[2*p], ss[2*p+1]
 		if a == nil || b == nil {
@@ -123,8 +124,8 @@ func (r *runner) chat(ctx context.Context) (time.Duration, error) {
 		}
 		ends := [2]session{a, b}
 		dests := [2]*dest{chatDest(cfg, r.accts[(2*p+1)%len(r.accts)]), chatDest(cfg, r.accts[(2*p)%len(r.accts)])}
-		senders = append(senders, func(ctx context.Context, k int, sched, _ time.Time) {
-			r.sendLoop(ctx, p, len(senders), sched, func(n int) (session, *dest) { return ends[n%2], dests[n%2] })
+		senders = append(senders, func(ctx context.Context, start time.Time) {
+			r.sendLoop(ctx, p, len(senders), start, func(n int) (session, *dest) { return ends[n%2], dests[n%2] })
 		})
 	}
 	if len(senders) == 0 {
@@ -145,10 +146,6 @@ func (r *runner) group(ctx context.Context) (time.Duration, error) {
 	}
 	if len(r.accts) < need {
 		return 0, fmt.Errorf("group needs %d accounts, there are %d", need, len(r.accts))
-	}
-	r.flows = make([]*flow, cfg.Senders)
-	for i := range r.flows {
-		r.flows[i] = newFlow(cfg.Window, cfg.Online-1)
 	}
 	onBody := func(i int) func([]byte) {
 		if i < cfg.Senders {
@@ -195,13 +192,24 @@ func (r *runner) group(ctx context.Context) (time.Duration, error) {
 		r.setPhase("login")
 		ss = r.loginAll(ctx, 0, cfg.Online, onBody)
 	}
-	var senders []func(context.Context, int, time.Time, time.Time)
+	// Each message is for every member that is online, but its sender.
+	r.fanout = -1
+	for _, s := range ss {
+		if s != nil {
+			r.fanout++
+		}
+	}
+	r.flows = make([]*flow, cfg.Senders)
+	for i := range r.flows {
+		r.flows[i] = newFlow(cfg.Window, r.fanout)
+	}
+	var senders []sender
 	for i := range cfg.Senders {
 		if ss[i] == nil {
 			continue
 		}
-		senders = append(senders, func(ctx context.Context, k int, sched, _ time.Time) {
-			r.sendLoop(ctx, i, len(senders), sched, func(int) (session, *dest) { return ss[i], to })
+		senders = append(senders, func(ctx context.Context, start time.Time) {
+			r.sendLoop(ctx, i, len(senders), start, func(int) (session, *dest) { return ss[i], to })
 		})
 	}
 	if len(senders) == 0 {
@@ -342,18 +350,21 @@ func (r *runner) onDelivery(self int) func([]byte) {
 	}
 }
 
+// sender sends on one flow until ctx ends; start is when sending began.
+type sender func(ctx context.Context, start time.Time)
+
 // drive runs the senders for Duration, then waits up to Drain for the
 // messages in flight. It returns the sending time.
-func (r *runner) drive(ctx context.Context, senders []func(context.Context, int, time.Time, time.Time)) (time.Duration, error) {
+func (r *runner) drive(ctx context.Context, senders []sender) (time.Duration, error) {
 	r.setPhase("send")
 	r.cpuFrom = r.markCPU()
 	start := time.Now()
 	run, cancel := context.WithDeadline(ctx, start.Add(r.cfg.Duration))
 	defer cancel()
 	var wg sync.WaitGroup
-	for k, s := range senders {
+	for _, s := range senders {
 		wg.Add(1)
-		go func() { defer wg.Done(); s(run, k, start, start.Add(r.cfg.Duration)) }()
+		go func() { defer wg.Done(); s(run, start) }()
 	}
 	// Receivers that only listen would look idle to the server.
 	kctx, kcancel := context.WithCancel(ctx)
@@ -382,10 +393,7 @@ func (r *runner) drive(ctx context.Context, senders []func(context.Context, int,
 	r.cpuTo = r.markCPU()
 	r.deliveredInWindow = r.delivered.Load()
 	r.setPhase("drain")
-	want := r.sent.Load()
-	if r.cfg.Scenario == "group" {
-		want *= int64(r.cfg.Online - 1)
-	}
+	want := r.sent.Load() * int64(r.fanout)
 	deadline := time.Now().Add(r.cfg.Drain)
 	for !aborted && r.delivered.Load() < want && time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(10 * time.Millisecond)
