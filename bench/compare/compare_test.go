@@ -594,3 +594,29 @@ func TestDocument(t *testing.T) {
 		}
 	}
 }
+
+// settle waits out a busy process to its limit and returns early for a
+// quiet one.
+func TestSettle(t *testing.T) {
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+		}
+	}()
+	busy := settle(context.Background(), os.Getpid(), 2500*time.Millisecond)
+	close(stop)
+	<-done
+	if busy < 2500*time.Millisecond {
+		t.Errorf("settle returned after %s while the process spun", busy)
+	}
+	if quiet := settle(context.Background(), os.Getpid(), 30*time.Second); quiet >= 30*time.Second {
+		t.Errorf("settle waited its whole limit for a quiet process")
+	}
+}

@@ -305,3 +305,50 @@ func checkLogin(target string, id int64, password string) error {
 	}
 	return c.Bind("")
 }
+
+// cpuTicks is the CPU time a process has used, in clock ticks.
+func cpuTicks(pid int) (uint64, error) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0, err
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, errors.New("unreadable stat")
+	}
+	// After the command: state is field 3, utime 14, stime 15.
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0, errors.New("short stat")
+	}
+	u, err1 := strconv.ParseUint(f[11], 10, 64)
+	st, err2 := strconv.ParseUint(f[12], 10, 64)
+	return u + st, errors.Join(err1, err2)
+}
+
+// settle waits until the process has been nearly idle (under a tenth of a
+// core) for a second, or at most limit, so that the work one scenario left
+// behind (18,000 sessions closing) does not count against the next. It
+// returns how long it waited.
+func settle(ctx context.Context, pid int, limit time.Duration) time.Duration {
+	const window = time.Second
+	const quiet = 10 // ticks per second (USER_HZ 100): a tenth of a core
+	start := time.Now()
+	prev, err := cpuTicks(pid)
+	for err == nil && time.Since(start) < limit {
+		select {
+		case <-ctx.Done():
+			return time.Since(start)
+		case <-time.After(window):
+		}
+		var now uint64
+		if now, err = cpuTicks(pid); err == nil {
+			if now-prev < quiet {
+				break
+			}
+			prev = now
+		}
+	}
+	return time.Since(start)
+}

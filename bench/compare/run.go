@@ -166,6 +166,9 @@ func measureColumn(ctx context.Context, o options, env *environment, c column) c
 			break
 		}
 		sc := scenarioByName(name)
+		if waited := settle(ctx, c.PID(), time.Minute); waited > 2*time.Second {
+			env.logf("%s: waited %s for it to go quiet", c.Title(), waited.Round(time.Second))
+		}
 		env.logf("%s: %s", c.Title(), sc.describe(o.Sizes))
 		res.Results[name] = runScenario(ctx, o, env, c, sc)
 		if r := res.Results[name]; r.Err != "" {
