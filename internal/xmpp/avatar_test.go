@@ -235,6 +235,11 @@ func TestTurmsProfilePictureIsTheXMPPAvatar(t *testing.T) {
 	if got, _ := base64.StdEncoding.DecodeString(data); !bytes.Equal(got, img) {
 		t.Fatalf("avatar data: %s", r)
 	}
+	v, err := b.IQ("get", jidOf(1001), xmlstream.New("vcard-temp", "vCard"))
+	must(t, err)
+	if got, _ := base64.StdEncoding.DecodeString(v.Child("vcard-temp", "vCard").Child("vcard-temp", "PHOTO").ChildText("vcard-temp", "BINVAL")); !bytes.Equal(got, img) {
+		t.Fatalf("the vCard photo of a Turms user's picture: %s", v)
+	}
 
 	if _, err := ta.Send(&pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateUserRequest{UpdateUserRequest: &pb.UpdateUserRequest{Name: proto.String("Alicia")}}}); err != nil {
 		t.Fatal(err)
