@@ -319,3 +319,29 @@ func TestPIDSampling(t *testing.T) {
 		t.Fatal("sampled a process that does not exist")
 	}
 }
+
+func TestMechanisms(t *testing.T) {
+	n := newNode(t)
+	for _, tc := range []struct {
+		mechanism, transport string
+		refused              string
+	}{
+		{"SCRAM-SHA-256", "starttls", ""},
+		{"PLAIN", "tls", ""},
+		{"PLAIN", "tcp", "PLAIN over plain TCP"},
+	} {
+		t.Run(tc.mechanism+"-"+tc.transport, func(t *testing.T) {
+			c := n.config("idle", "xmpp", tc.transport)
+			c.Mechanism, c.Sessions, c.Duration = tc.mechanism, 3, 100*time.Millisecond
+			if tc.refused == "" {
+				if res := run(t, c); res.SessionsHeld != 3 {
+					t.Fatalf("held %d of 3", res.SessionsHeld)
+				}
+				return
+			}
+			if _, err := Run(context.Background(), c, io.Discard); err == nil || !strings.Contains(err.Error(), tc.refused) {
+				t.Fatalf("got %v, want a refusal", err)
+			}
+		})
+	}
+}

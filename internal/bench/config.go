@@ -101,6 +101,9 @@ func (c *Config) Validate() error {
 		if !oneOf(c.Mechanism, "SCRAM-SHA-1", "SCRAM-SHA-256", "PLAIN") {
 			bad("mechanism %q: want SCRAM-SHA-1, SCRAM-SHA-256 or PLAIN", c.Mechanism)
 		}
+		if c.Mechanism == "PLAIN" && c.Transport == "tcp" {
+			bad("PLAIN over plain TCP would send passwords in clear: use a SCRAM mechanism or a TLS transport")
+		}
 		if c.Scenario == "group" && c.Room == "" && c.TurmsTarget == "" {
 			bad("the xmpp group scenario needs --room, a MUC room JID (room@conference.example), or on hermod --turms-target; without either it is not supported")
 		}
