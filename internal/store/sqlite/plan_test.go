@@ -65,3 +65,45 @@ func TestArchiveQueriesReadIndexesInOrder(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkArchivePage reads the newest page of 50 of one user's archive,
+// and of one of their conversations, among 200,000 private messages of
+// 200 users (the user has about 2,000; the conversation about 10).
+func BenchmarkArchivePage(b *testing.B) {
+	st, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	const users, total = 200, 200_000
+	err = st.InTx(context.Background(), func(tx store.Repos) error {
+		for i := range int64(total) {
+			m := &store.Message{ID: i + 1, SenderID: i%users + 1, RecipientID: (i*7+3)%users + 1, Text: "hello", DeliveryDate: 1_000 + i}
+			if err := tx.Messages().Insert(context.Background(), m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		q    store.MessageQuery
+	}{
+		{"Turms query (received only), for comparison", store.MessageQuery{TargetIDs: []int64{1}, Descending: true, Limit: 51}},
+		{"user", store.MessageQuery{ParticipantID: 1, Descending: true, Limit: 51}},
+		{"conversation", store.MessageQuery{ParticipantID: 1, PeerIDs: []int64{4}, Descending: true, Limit: 51}},
+		{"user before a cursor", store.MessageQuery{ParticipantID: 1, Descending: true, Limit: 51,
+			Before: &store.MessageCursor{DeliveryDate: 1_000 + total/2, ID: total/2 + 1}}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := st.Messages().Query(context.Background(), bc.q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

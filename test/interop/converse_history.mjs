@@ -1,0 +1,59 @@
+// Drives Converse.js in headless Chromium against hermod over WebSocket:
+// converse_history.html logs in with an empty local cache, opens the chat
+// with a peer and pages backwards through the archive (MAM with RSM) until
+// it has the expected history. Prints OK and exits 0 on success.
+import { chromium } from "playwright-core";
+import { fileURLToPath } from "node:url";
+import { createServer } from "node:http";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+
+const [ws, jid, pw, peer, want] = process.argv.slice(2);
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+// Serve this directory on loopback: module scripts do not load from file://.
+const types = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css",
+  ".json": "application/json", ".wasm": "application/wasm", ".svg": "image/svg+xml" };
+const server = createServer(async (req, res) => {
+  const p = path.normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
+  const file = path.join(here, p);
+  if (!file.startsWith(here)) { res.writeHead(403).end(); return; }
+  try {
+    const body = await readFile(file);
+    res.writeHead(200, { "Content-Type": types[path.extname(file)] || "application/octet-stream" }).end(body);
+  } catch {
+    res.writeHead(404).end();
+  }
+});
+await new Promise((r) => server.listen(0, "127.0.0.1", r));
+const page_url = `http://127.0.0.1:${server.address().port}/converse_history.html?` +
+  new URLSearchParams({ ws, jid, pw, peer, want }).toString();
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
+  ],
+});
+let ok = false;
+try {
+  const page = await browser.newPage();
+  page.on("console", (m) => { if (m.type() === "error") console.log("console:", m.text()); });
+  page.on("pageerror", (e) => console.log("page error:", e.message));
+  await page.goto(page_url);
+  await page.waitForFunction(() => window.hermodResult, null, { timeout: 45000 }).catch(async (e) => {
+    console.log((await page.evaluate(() => window.hermodLog)).join("\n"));
+    throw e;
+  });
+  const [result, log] = await page.evaluate(() => [window.hermodResult, window.hermodLog]);
+  console.log(log.join("\n"));
+  if (result !== "ok") throw new Error(result);
+  ok = true;
+} catch (e) {
+  console.log("FAILED:", e.message);
+} finally {
+  await browser.close();
+  server.close();
+}
+if (ok) console.log("OK");
+process.exit(ok ? 0 : 1);
