@@ -254,7 +254,11 @@ func (r *runner) report(stop <-chan struct{}, start time.Time) {
 		case now := <-t.C:
 			logins, delivered := r.logins.Load(), r.delivered.Load()
 			dt := now.Sub(last).Seconds()
-			_, _, p99, _ := r.msgLat.quantiles()
+			lat := &r.msgLat
+			if r.cfg.Scenario == "idle" || r.cfg.Scenario == "login" {
+				lat = &r.loginLat
+			}
+			_, _, p99, _ := lat.quantiles()
 			line := fmt.Sprintf("%6.1fs %-8s sessions %d  logins %d (%.0f/s)  sent %d  delivered %d (%.0f/s)  p99 %.1fms  errors %d",
 				now.Sub(start).Seconds(), r.phase.Load(), r.held.Load(), logins, float64(logins-lastLogins)/dt,
 				r.sent.Load(), delivered, float64(delivered-lastDelivered)/dt, p99, r.errs.n.Load())
