@@ -37,6 +37,17 @@ func FuzzSession(f *testing.F) {
 		`<message to='1002@example.test'><apply-to xmlns='urn:xmpp:fasten:0'><retract xmlns='urn:xmpp:message-retract:0'/></apply-to></message>`,
 		`<message to='1002@example.test'><reactions xmlns='urn:xmpp:reactions:0' id='-1'/></message>`,
 		`<message to='1@conference.example.test' type='groupchat'><replace xmlns='urn:xmpp:message-correct:0' id='1'/></message>`,
+		// PEP: publish-options, configuration, avatars, caps answers.
+		`<iq type='set' id='p'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='n'><item id='i'><x xmlns='urn:x'/></item></publish>` +
+			`<publish-options><x xmlns='jabber:x:data' type='submit'><field var='pubsub#max_items'><value>max</value></field><field var='pubsub#access_model'><value>open</value></field></x></publish-options></pubsub></iq>` +
+			`<iq type='get' id='g' to='1002@example.test'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='n' max_items='-1'><item id='i'/></items></pubsub></iq>` +
+			`<iq type='set' id='c'><pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><configure node='n'><x xmlns='jabber:x:data' type='submit'><field var='pubsub#max_items'><value>0</value></field></x></configure></pubsub></iq>`,
+		`<iq type='set' id='a'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='urn:xmpp:avatar:data'><item id='x'><data xmlns='urn:xmpp:avatar:data'>!!</data></item></publish></pubsub></iq>` +
+			`<iq type='set' id='m'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='urn:xmpp:avatar:metadata'><item><metadata xmlns='urn:xmpp:avatar:metadata'><info id='x'/></metadata></item></publish></pubsub></iq>`,
+		`<presence><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='n' ver='v'/></presence>` +
+			`<iq type='result' id='caps-h1' to='example.test'><query xmlns='http://jabber.org/protocol/disco#info'><x xmlns='jabber:x:data'><field var='FORM_TYPE'/></x></query></iq>`,
+		`<iq type='set' id='v'><vCard xmlns='vcard-temp'><PHOTO><BINVAL>====</BINVAL></PHOTO></vCard></iq>`,
+		`<iq type='set' id='pr'><query xmlns='jabber:iq:private'><x xmlns='jabber:client'/></query></iq>`,
 	} {
 		f.Add(s)
 	}
