@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -343,5 +344,55 @@ func TestMechanisms(t *testing.T) {
 				t.Fatalf("got %v, want a refusal", err)
 			}
 		})
+	}
+}
+
+// TestSourceAddrs spreads sessions over local addresses: the server sees
+// them come from each.
+func TestSourceAddrs(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	seen := make(chan string, 8)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			host, _, _ := net.SplitHostPort(c.RemoteAddr().String())
+			seen <- host
+			c.Close()
+		}
+	}()
+	addrs, _ := ParseAddrRange("127.0.0.2-127.0.0.4")
+	d := newDialer(addrs, time.Second)
+	got := map[string]bool{}
+	for range 6 {
+		c, err := d.dial(context.Background(), ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		got[<-seen] = true
+	}
+	if len(got) != 3 || !got["127.0.0.2"] || !got["127.0.0.3"] || !got["127.0.0.4"] {
+		t.Fatalf("connections came from %v", got)
+	}
+	// An IPv6 target with IPv4 sources still connects (from ::1).
+	if ln6, err := net.Listen("tcp", "[::1]:0"); err == nil {
+		defer ln6.Close()
+		go func() {
+			if c, err := ln6.Accept(); err == nil {
+				c.Close()
+			}
+		}()
+		c, err := d.dial(context.Background(), ln6.Addr().String())
+		if err != nil {
+			t.Fatalf("IPv6 target: %v", err)
+		}
+		c.Close()
 	}
 }

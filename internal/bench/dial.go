@@ -35,7 +35,11 @@ func (d *dialer) dial(ctx context.Context, addr string) (net.Conn, error) {
 	nd := net.Dialer{Timeout: d.timeout, KeepAlive: -1}
 	if len(d.addrs) > 0 {
 		a := d.addrs[d.next.Add(1)%uint64(len(d.addrs))]
-		nd.LocalAddr = &net.TCPAddr{IP: a.AsSlice()}
+		// A source of the other family cannot reach the target: leave
+		// the choice to the system then.
+		if t, err := netip.ParseAddrPort(addr); err != nil || t.Addr().Unmap().Is4() == a.Unmap().Is4() {
+			nd.LocalAddr = &net.TCPAddr{IP: a.AsSlice()}
+		}
 	}
 	c, err := nd.DialContext(ctx, "tcp", addr)
 	return c, classifyDialError(err)
