@@ -507,8 +507,8 @@ func (s *session) mayView(v *group.View) bool {
 	if _, ok := v.Members[s.userID]; ok {
 		return true
 	}
-	if v.MayJoinByAsking() {
-		return true
+	if v.MayJoinByAsking() || v.TakesJoinRequests() {
+		return true // anyone may ask to join these
 	}
 	return s.pendingInvitation(v.Group.ID) != 0
 }

@@ -341,6 +341,9 @@ func (s *session) mucOwner(iq, q *xmlstream.Element, local string, v *group.View
 // forbidden maps a domain refusal to forbidden, as XEP-0045 answers those
 // without the privilege.
 func forbidden(err error) error {
+	if err == nil {
+		return nil
+	}
 	e := errFromDomain(err)
 	if e.cond == "not-allowed" {
 		return &stanzaErr{"auth", "forbidden", e.text, nil}

@@ -37,6 +37,8 @@ func (s *session) mucMessage(el *xmlstream.Element, to jid.JID) {
 		s.privateMessage(st, el, to.Resource)
 	case el.Child(nsMUCUser, "x") != nil:
 		s.mediatedInvitation(el, to)
+	case el.Child(nsDataForms, "x") != nil && formField(el.Child(nsDataForms, "x"), "FORM_TYPE") == nsMUCRegister:
+		s.approval(el, el.Child(nsDataForms, "x"), to)
 	default:
 		s.send(stanzaError(el, errBadRequest("a message to a room is groupchat, an invitation or to an occupant")))
 	}

@@ -41,7 +41,9 @@ func (s *session) prepareMUC(ev *event.Event) (it outItem, ok, handled bool) {
 		return outItem{ev: ev}, s.available.Load(), true
 	case *event.GroupCreated:
 		return outItem{ev: ev}, s.available.Load(), true
-	case *event.GroupMemberUpdated, *event.GroupBlocklistChanged, *event.GroupJoinRequestChanged:
+	case *event.GroupJoinRequestChanged:
+		return outItem{ev: ev}, s.available.Load(), true
+	case *event.GroupMemberUpdated, *event.GroupBlocklistChanged:
 		return outItem{}, false, true
 	}
 	return outItem{}, false, false
@@ -141,6 +143,8 @@ func (s *session) renderRoomEvent(ev *event.Event) [][]byte {
 				return s.invitationTo(p.GroupID, ev.RequesterID, "")
 			}
 		}
+	case *event.GroupJoinRequestChanged:
+		return s.renderJoinRequest(ev)
 	case *event.GroupInvitationChanged:
 		inv := &p.Invitation
 		switch {

@@ -43,6 +43,16 @@ func (s *Service) IsBlocked(ctx context.Context, groupID, userID int64) (bool, e
 	return s.isBlocked(ctx, groupID, userID)
 }
 
+// IsAdmin reports whether userID is the group's owner or a manager.
+func (v *View) IsAdmin(userID int64) bool {
+	r, ok := v.Role(userID)
+	return ok && r <= RoleManager
+}
+
+// TakesJoinRequests reports whether users join the group by a request its
+// owner or a manager accepts.
+func (v *View) TakesJoinRequests() bool { return v.Type.JoinStrategy == JoinRequest }
+
 // MayJoinByAsking reports whether a user may join the group just by asking
 // (its join strategy is MEMBERSHIP_REQUEST).
 func (v *View) MayJoinByAsking() bool { return v.Type.JoinStrategy == JoinMembershipRequest }
