@@ -95,7 +95,7 @@ func (s *session) approvalRequest(jr *store.GroupJoinRequest) [][]byte {
 		jidField, allow)
 	form.Add(xmlstream.New(nsDataForms, "title").AddText("Registration request"))
 	m := xmlstream.New(xmlstream.NSClient, "message", "from", s.srv.roomJID(canonicalLocal(v)), "id", randomID()).
-		Add(xmlstream.New(xmlstream.NSClient, "body").AddText(s.srv.bareJID(jr.RequesterID)+" asks to become a member: "+jr.Content)).
+		Add(xmlstream.New(xmlstream.NSClient, "body").AddText(s.srv.bareJID(jr.RequesterID) + " asks to become a member: " + jr.Content)).
 		Add(form)
 	return [][]byte{xmlstream.Append(nil, m, "")}
 }
