@@ -100,3 +100,14 @@ func (m *Metrics) Sessions(protocol string) float64 {
 	m.sessions.WithLabelValues(protocol).Write(&out)
 	return out.GetGauge().GetValue()
 }
+
+// ParkedConnections reports, at each scrape, how many idle connections
+// wait in the poller without a goroutine.
+func (m *Metrics) ParkedConnections(count func() int) {
+	if m == nil {
+		return
+	}
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "hermod_parked_connections", Help: "Idle connections parked in the poller (no goroutine, no buffer).",
+	}, func() float64 { return float64(count()) }))
+}

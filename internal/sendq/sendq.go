@@ -43,6 +43,13 @@ func (q *Queue[T]) Push(v T, force bool) bool {
 // Ready receives a value whenever items may be waiting.
 func (q *Queue[T]) Ready() <-chan struct{} { return q.ready }
 
+// Len returns how many items are queued.
+func (q *Queue[T]) Len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items)
+}
+
 // Take removes and returns everything queued.
 func (q *Queue[T]) Take() []T {
 	q.mu.Lock()

@@ -25,6 +25,7 @@ import (
 	"hermod/internal/domain/user"
 	"hermod/internal/idgen"
 	"hermod/internal/metrics"
+	"hermod/internal/netpoll"
 	"hermod/internal/router"
 	"hermod/internal/store/sqlite"
 	"hermod/internal/turms"
@@ -48,6 +49,7 @@ type Server struct {
 	xmpp    *xmpp.Server
 	admin   *admin.Server
 	files   *files
+	poller  *netpoll.Poller
 }
 
 // New provisions a node from cfg: it creates the data directory, opens
@@ -159,6 +161,12 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		}
 		xo.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
+	if s.poller, err = netpoll.New(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("starting the connection poller: %w", err)
+	}
+	xo.Poller = s.poller
+	s.metrics.ParkedConnections(s.poller.Parked)
 	s.xmpp = xmpp.New(xo, xmpp.Services{
 		Store: st, Users: s.users, Relations: rels, Messages: msgs, Presence: pres, Router: s.router, Metrics: s.metrics,
 		Storage: s.files.service(), Groups: groups,
@@ -168,6 +176,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		token, err := admin.LoadOrCreateToken(cfg.Admin.Token, cfg.DataDir)
 		if err != nil {
 			st.Close()
+			s.poller.Close()
 			return nil, err
 		}
 		s.admin = admin.New(admin.Options{
@@ -213,10 +222,13 @@ func (s *Server) Stop(ctx context.Context) error {
 		errs = append(errs, s.admin.Shutdown(ctx))
 	}
 	errs = append(errs, s.files.stop(ctx), s.turms.Stop(ctx), s.xmpp.Stop(ctx))
-	errs = append(errs, s.store.Close())
+	errs = append(errs, s.poller.Close(), s.store.Close())
 	s.log.Info("hermod stopped")
 	return errors.Join(errs...)
 }
+
+// ParkedConnections returns how many idle connections are parked.
+func (s *Server) ParkedConnections() int { return s.poller.Parked() }
 
 // Turms returns the Turms adapter (its bound addresses, for tests).
 func (s *Server) Turms() *turms.Server { return s.turms }

@@ -13,7 +13,7 @@ func (s *session) online() {
 	}
 	s.srv.svc.Router.Register(s, false, st)
 	s.srv.svc.Metrics.SessionOpened("xmpp")
-	s.logger().Debug("bound", "jid", s.jid.String())
+	s.debug("bound", "jid", s.jid.String())
 }
 
 // offline takes a closed session out of the router and tells contacts it

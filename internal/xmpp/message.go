@@ -224,7 +224,7 @@ func (s *session) deliverOffline() {
 		if m.ID <= since || (m.SenderID == s.userID && m.RecipientID != s.userID) {
 			continue
 		}
-		s.out.Push(outItem{b: s.srv.renderMessage(m, nil, true), msgID: m.ID}, true)
+		s.push(outItem{b: s.srv.renderMessage(m, nil, true), msgID: m.ID}, true)
 	}
 	s.deliverOfflineRetractions(since, from)
 }

@@ -70,7 +70,7 @@ func (s *session) negotiate() error {
 			if err != nil {
 				return err
 			}
-			if s.bound.Load() {
+			if s.bare != "" { // a resource is bound
 				return nil
 			}
 		}
@@ -368,9 +368,5 @@ func (s *session) bind(iq, b *xmlstream.Element) error {
 	res2 := xmlstream.New(xmlstream.NSClient, "iq", "type", "result", "id", iq.Attr("id")).
 		Add(xmlstream.New(nsBind, "bind").Add(xmlstream.New(nsBind, "jid").AddText(j.String())))
 	s.t.write(xmlstream.Append(nil, res2, s.t.parentNS()))
-	if err := s.t.flush(); err != nil {
-		return err
-	}
-	s.bound.Store(true)
-	return nil
+	return s.t.flush() // run marks the session bound
 }

@@ -27,6 +27,7 @@ import (
 	"hermod/internal/domain/storage"
 	"hermod/internal/domain/user"
 	"hermod/internal/metrics"
+	"hermod/internal/netpoll"
 	"hermod/internal/router"
 	"hermod/internal/store"
 	"hermod/internal/throttle"
@@ -83,6 +84,9 @@ type Options struct {
 	// TypingPause is how long after a Turms user's last typing status
 	// XMPP clients are told they paused; 0 never.
 	TypingPause time.Duration
+	// Poller parks idle plain-TCP connections; nil keeps a reading
+	// goroutine on every connection.
+	Poller *netpoll.Poller
 }
 
 // DefaultOptions are the defaults of a stand-alone server.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"hermod/internal/domain/event"
+	"hermod/internal/netpoll"
 	"hermod/internal/router"
 	"hermod/internal/sendq"
 	"hermod/internal/throttle"
@@ -23,11 +24,14 @@ import (
 	"hermod/internal/xmpp/xmlstream"
 )
 
-// session is one client connection. Its read goroutine negotiates the
-// stream and then handles stanzas one at a time, so the state it owns needs
-// no lock; its write goroutine, started once a resource is bound, sends
-// what the read goroutine and the router queue, rendering events that need
-// a store lookup itself so that the router never waits.
+// session is one client connection. One goroutine at a time reads it: it
+// negotiates the stream and then handles stanzas one by one, so the state
+// it owns needs no lock. When the connection has nothing more to read the
+// reader parks it (see internal/netpoll) and exits; a new reader starts
+// when input arrives. Likewise a writer goroutine runs only while there is
+// something to send: it writes what the reader and the router queue,
+// rendering events that need a store lookup itself so that the router
+// never waits. An idle session thus holds no goroutine and no buffer.
 type session struct {
 	srv *Server
 	t   transport
@@ -39,7 +43,7 @@ type session struct {
 	jid    jid.JID // the full JID
 	bare   string  // the bare JID as text
 
-	// Owned by the read goroutine.
+	// Owned by the reader.
 	triedPlus bool // the client tried a -PLUS mechanism on this stream
 	limiter   throttle.Bucket
 	directed  map[int64]bool // users this resource sent directed presence to
@@ -49,7 +53,7 @@ type session struct {
 	// seats are the rooms this session sits in (guarded by Server.rooms.mu).
 	seats map[int64]*seat
 
-	// Shared with the write goroutine and other sessions.
+	// Shared with the writer and other sessions.
 	bound     atomic.Bool
 	available atomic.Bool // has sent initial presence and not gone unavailable
 	roster    atomic.Bool // has asked for its roster: gets roster pushes
@@ -63,24 +67,36 @@ type session struct {
 	flushing map[int64]bool
 
 	out      *sendq.Queue[outItem]
-	sent     [16]int64 // the write loop's last message ids, see outItem
+	writing  atomic.Bool  // a writer runs (or, once closing, has finished)
+	lastSent atomic.Int64 // unix nanoseconds of the last write but keepalives
+	sent     [16]int64    // the writer's last message ids, see outItem
 	sentNext int
 	// delivered is the largest message id written, for the watermark.
 	delivered atomic.Int64
-	closing   chan struct{}
-	once      sync.Once
-	closeErr  *xmlstream.StreamError
-	done      chan struct{}
-	logOnce   sync.Once
-	log       *slog.Logger
+
+	parkMu   sync.Mutex
+	parked   bool
+	parkTok  netpoll.Token
+	lastRead atomic.Int64 // unix nanoseconds of the last input while parked
+	ticker   *time.Timer  // keepalives, and the idle timeout while parked
+
+	// parts counts the reader and the writer of a bound session until each
+	// has stopped for good; the last one takes the session offline.
+	parts    atomic.Int32
+	closing  chan struct{}
+	once     sync.Once
+	closeErr *xmlstream.StreamError
+	ended    chan struct{} // closed once the session is offline
+	logOnce  sync.Once
+	log      *slog.Logger
 
 	// pauses end Turms users' typing (see typing.go).
 	pauses typingPauses
 }
 
-// outItem is a serialized stanza, or an event the write loop renders.
-// msgID names the archived message a stanza carries, so that one arriving
-// both live and from offline storage is sent once.
+// outItem is a serialized stanza, or an event the writer renders. msgID
+// names the archived message a stanza carries, so that one arriving both
+// live and from offline storage is sent once.
 type outItem struct {
 	b     []byte
 	ev    *event.Event
@@ -92,7 +108,7 @@ func newSession(srv *Server, t transport) *session {
 		srv: srv, t: t, id: router.NewSessionID(),
 		limiter: throttle.NewBucket(srv.opts.StanzasPerSecond, srv.opts.StanzaBurst),
 		out:     sendq.New[outItem](srv.opts.SendQueue),
-		closing: make(chan struct{}), done: make(chan struct{}),
+		closing: make(chan struct{}), ended: make(chan struct{}),
 	}
 	if ap, err := netip.ParseAddrPort(addrString(t.remoteAddr())); err == nil {
 		s.ip = ap.Addr().Unmap()
@@ -114,6 +130,14 @@ func (s *session) logger() *slog.Logger {
 	return s.log
 }
 
+// debug logs at debug level without making the session's logger when
+// debug logging is off.
+func (s *session) debug(msg string, args ...any) {
+	if s.srv.log.Enabled(context.Background(), slog.LevelDebug) {
+		s.logger().Debug(msg, args...)
+	}
+}
+
 // ID, UserID and DeviceType make the session a router.Session.
 func (s *session) ID() int64         { return s.id }
 func (s *session) UserID() int64     { return s.userID }
@@ -122,12 +146,14 @@ func (s *session) DeviceType() int32 { return s.srv.opts.DeviceType }
 // Resource returns the bound resource.
 func (s *session) Resource() string { return s.jid.Resource }
 
+// run negotiates the stream and reads it. It returns once the session has
+// ended or, for a connection that can be parked, once it first goes idle:
+// the server's wait group counts a bound session until it is offline.
 func (s *session) run() {
 	if !s.srv.track(s, true) {
 		s.t.close()
 		return
 	}
-	defer s.srv.track(s, false)
 	timer := time.AfterFunc(s.srv.opts.NegotiationTimeout, func() {
 		if !s.bound.Load() {
 			s.t.close()
@@ -137,13 +163,26 @@ func (s *session) run() {
 	timer.Stop()
 	if err != nil {
 		s.failNegotiation(err)
+		s.srv.track(s, false)
 		return
 	}
+	s.srv.wg.Add(1)
+	s.parts.Store(2)
+	s.lastSent.Store(time.Now().UnixNano())
+	if every := s.tickEvery(); every > 0 {
+		s.ticker = time.AfterFunc(every, s.tick)
+	}
+	// From here on closing goes through the writer. A close that came
+	// during the hand-over (server stop) found no writer to start.
+	s.bound.Store(true)
+	if s.isClosing() {
+		s.kick()
+	}
 	s.online()
-	go s.writeLoop()
-	s.readLoop()
-	<-s.done
-	s.offline()
+	s.read(false)
+	if s.t.parkable() == nil {
+		<-s.ended
+	}
 }
 
 // failNegotiation ends a stream that never bound: a stream error if the
@@ -161,17 +200,28 @@ func (s *session) failNegotiation(err error) {
 	s.t.close()
 }
 
-// send queues a stanza for the write loop. Replies to the client's own
-// requests are never refused; the client's read rate is limited and a
-// client that does not read is cut off by the write timeout.
+// push queues an item and makes sure a writer runs. Replies to the
+// client's own requests are forced; others are refused when the queue is
+// full.
+func (s *session) push(it outItem, force bool) bool {
+	if !s.out.Push(it, force) {
+		return false
+	}
+	s.kick()
+	return true
+}
+
+// send queues a stanza. Replies to the client's own requests are never
+// refused; the client's read rate is limited and a client that does not
+// read is cut off by the write timeout.
 func (s *session) send(el *xmlstream.Element) {
-	s.out.Push(outItem{b: xmlstream.Append(nil, el, s.t.parentNS())}, true)
+	s.push(outItem{b: xmlstream.Append(nil, el, s.t.parentNS())}, true)
 }
 
 // sendBytes queues an already serialized stanza.
 func (s *session) sendBytes(b []byte) {
 	if b != nil {
-		s.out.Push(outItem{b: b}, true)
+		s.push(outItem{b: b}, true)
 	}
 }
 
@@ -189,13 +239,13 @@ func (s *session) Deliver(ev *event.Event) {
 	if !ok {
 		return
 	}
-	if !s.out.Push(it, false) {
+	if !s.push(it, false) {
 		s.logger().Warn("closing a session that does not keep up with its stanzas")
 		s.closeWith(&xmlstream.StreamError{Condition: "policy-violation", Text: "the client does not read fast enough"})
 	}
 }
 
-// closeWith starts closing: the write loop sends what is queued, then the
+// closeWith starts closing: the writer sends what is queued, then the
 // stream error (if any) and the stream's end, and closes the connection.
 // Only the first call counts.
 func (s *session) closeWith(se *xmlstream.StreamError) {
@@ -203,40 +253,51 @@ func (s *session) closeWith(se *xmlstream.StreamError) {
 		s.closeErr = se
 		close(s.closing)
 		if !s.bound.Load() {
-			s.t.close() // negotiation has no write loop to do it
+			s.t.close() // negotiation has no writer to do it
+			return
 		}
+		s.kick() // the writer ends the stream; it may not run here, on the router's goroutine
 	})
 }
 
-func (s *session) writeLoop() {
-	defer close(s.done)
-	var keepAlive <-chan time.Time
-	if s.srv.opts.KeepAlive > 0 {
-		tk := time.NewTicker(s.srv.opts.KeepAlive)
-		defer tk.Stop()
-		keepAlive = tk.C
+func (s *session) isClosing() bool {
+	select {
+	case <-s.closing:
+		return true
+	default:
+		return false
 	}
-	wrote := false
+}
+
+// kick starts a writer unless one runs.
+func (s *session) kick() {
+	if s.bound.Load() && s.writing.CompareAndSwap(false, true) {
+		go s.write()
+	}
+}
+
+// write is the writer: it sends what is queued until the queue is empty,
+// and ends the stream once the session is closing.
+func (s *session) write() {
 	for {
-		select {
-		case <-s.out.Ready():
-			if !s.writeBatch(s.out.Take()) {
-				s.closeWith(nil)
-				s.t.close()
-				return
-			}
-			wrote = true
-		case <-keepAlive:
-			if !wrote { // a quiet stream gets a whitespace keepalive
-				if s.t.write([]byte{' '}) != nil || s.t.flush() != nil {
-					s.closeWith(nil)
-					s.t.close()
-					return
-				}
-			}
-			wrote = false
-		case <-s.closing:
-			s.finish()
+		if items := s.out.Take(); len(items) > 0 && !s.writeBatch(items) {
+			s.closeWith(nil)
+		}
+		if s.isClosing() {
+			// Unpark before closing: the descriptor must leave the poller
+			// while its number is still ours.
+			s.unpark()
+			s.finish() // writing stays set: no writer runs after this one
+			s.partDone()
+			return
+		}
+		s.writing.Store(false)
+		// Something pushed between Take and Store found a writer running
+		// and did not start one: look again.
+		if s.out.Len() == 0 && !s.isClosing() {
+			return
+		}
+		if !s.writing.CompareAndSwap(false, true) {
 			return
 		}
 	}
@@ -244,6 +305,9 @@ func (s *session) writeLoop() {
 
 func (s *session) writeBatch(items []outItem) bool {
 	for _, it := range items {
+		if len(it.b) != 1 || it.b[0] != ' ' {
+			s.lastSent.Store(time.Now().UnixNano())
+		}
 		if it.msgID != 0 {
 			if slices.Contains(s.sent[:], it.msgID) {
 				continue
@@ -271,6 +335,9 @@ func (s *session) writeBatch(items []outItem) bool {
 
 // finish sends what is queued, the stream error and the stream's end.
 func (s *session) finish() {
+	if s.ticker != nil {
+		s.ticker.Stop()
+	}
 	s.writeBatch(s.out.Take())
 	if s.closeErr != nil {
 		s.t.write(xmlstream.Append(nil, s.closeErr.Element(), s.t.parentNS()))
@@ -280,28 +347,41 @@ func (s *session) finish() {
 	s.t.close()
 }
 
-func (s *session) readLoop() {
-	for {
-		el, err := s.t.next()
-		if err != nil {
-			var se *xmlstream.StreamError
-			var ne net.Error
-			switch {
-			case errors.As(err, &se):
-				s.logger().Debug("stream error", "err", err)
-				s.closeWith(se)
-			case errors.As(err, &ne) && ne.Timeout():
-				s.closeWith(&xmlstream.StreamError{Condition: "connection-timeout", Text: "nothing received for too long"})
-			default:
-				s.logger().Debug("stream ended", "err", err)
-				s.closeWith(nil) // the client closed the stream or went away
-			}
+// partDone is called once by the reader and once by the writer when each
+// stops for good; the last one takes the session offline.
+func (s *session) partDone() {
+	if s.parts.Add(-1) != 0 {
+		return
+	}
+	s.offline()
+	s.srv.track(s, false)
+	close(s.ended)
+	s.srv.wg.Done()
+}
+
+// read handles stanzas until the connection has nothing buffered (then it
+// parks it and returns) or the stream ends. resumed is set when the
+// connection was parked and has input.
+func (s *session) read(resumed bool) {
+	if resumed {
+		s.lastRead.Store(time.Now().UnixNano())
+		if err := s.t.fill(); err != nil {
+			s.readFailed(err)
 			return
 		}
-		select {
-		case <-s.closing:
+	}
+	for {
+		if s.t.idle() && s.park() {
 			return
-		default:
+		}
+		el, err := s.t.next()
+		if err != nil {
+			s.readFailed(err)
+			return
+		}
+		if s.isClosing() {
+			s.partDone()
+			return
 		}
 		if !s.limiter.Allow(time.Now()) {
 			// Over its rate the client is read more slowly, not cut off: the
@@ -313,6 +393,102 @@ func (s *session) readLoop() {
 		s.handle(el)
 	}
 }
+
+func (s *session) readFailed(err error) {
+	var se *xmlstream.StreamError
+	var ne net.Error
+	switch {
+	case errors.As(err, &se):
+		s.debug("stream error", "err", err)
+		s.closeWith(se)
+	case errors.As(err, &ne) && ne.Timeout():
+		s.closeWith(&xmlstream.StreamError{Condition: "connection-timeout", Text: "nothing received for too long"})
+	default:
+		s.debug("stream ended", "err", err)
+		s.closeWith(nil) // the client closed the stream or went away
+	}
+	s.partDone()
+}
+
+// park hands an idle connection to the poller: false if it cannot be
+// parked (the caller goes on reading).
+func (s *session) park() bool {
+	pc := s.t.parkable()
+	if pc == nil || s.srv.opts.Poller == nil {
+		return false
+	}
+	s.parkMu.Lock()
+	defer s.parkMu.Unlock()
+	if s.isClosing() {
+		return false // read on, to see the end
+	}
+	s.t.release()
+	s.lastRead.Store(time.Now().UnixNano())
+	tok, err := s.srv.opts.Poller.Park(pc, s.resume)
+	if err != nil {
+		s.t.acquire()
+		return false
+	}
+	s.parked, s.parkTok = true, tok
+	return true
+}
+
+// resume is the new reader of a parked connection that has input.
+func (s *session) resume() {
+	s.parkMu.Lock()
+	s.parked = false
+	s.parkMu.Unlock()
+	s.t.acquire()
+	s.read(true)
+}
+
+// unpark ends the read side of a closing session that is parked. Only
+// the final writer calls it.
+func (s *session) unpark() {
+	s.parkMu.Lock()
+	cancelled := s.parked && s.srv.opts.Poller.Cancel(s.parkTok)
+	if cancelled {
+		s.parked = false
+	}
+	s.parkMu.Unlock()
+	if cancelled {
+		s.partDone()
+	}
+}
+
+// tickEvery is the period of the session's ticker.
+func (s *session) tickEvery() time.Duration {
+	k, idle := s.srv.opts.KeepAlive, s.srv.opts.IdleTimeout/4
+	if k <= 0 || (idle > 0 && idle < k) {
+		return idle
+	}
+	return k
+}
+
+// tick sends a whitespace keepalive to a quiet stream and closes a parked
+// one that has been silent for the idle timeout (a connection being read
+// has a read deadline instead).
+func (s *session) tick() {
+	if s.isClosing() {
+		return
+	}
+	now := time.Now().UnixNano()
+	if k := s.srv.opts.KeepAlive; k > 0 && now-s.lastSent.Load() >= int64(k) {
+		s.lastSent.Store(now)
+		s.push(outItem{b: keepAlive}, true)
+	}
+	if idle := s.srv.opts.IdleTimeout; idle > 0 {
+		s.parkMu.Lock()
+		silent := s.parked && now-s.lastRead.Load() >= int64(idle)
+		s.parkMu.Unlock()
+		if silent {
+			s.closeWith(&xmlstream.StreamError{Condition: "connection-timeout", Text: "nothing received for too long"})
+		}
+	}
+	s.ticker.Reset(s.tickEvery())
+}
+
+var keepAlive = []byte{' '}
 
 // newID returns an id for a stanza the server sends.
 func (s *session) newID() string {

@@ -7,10 +7,12 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
 
+	"hermod/internal/netpoll"
 	"hermod/internal/xmpp/xmlstream"
 )
 
@@ -45,17 +47,45 @@ type transport interface {
 	// <starttls/>: anything buffered would be a plaintext injection.
 	safeToUpgrade() bool
 	remoteAddr() net.Addr
+
+	// parkable returns the connection to park while idle, nil if this
+	// transport is read by a goroutine all along (TLS, WebSocket).
+	parkable() netpoll.Conn
+	// idle reports that nothing but whitespace is buffered between
+	// stanzas (and discards it).
+	idle() bool
+	// fill waits until something is buffered.
+	fill() error
+	// release gives the read buffer back while parked; acquire takes one.
+	release()
+	acquire()
 }
+
+// Buffers are pooled: a parked connection holds none, and one that is
+// writing holds one only until its flush.
+var (
+	readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+	writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
+)
 
 // deadlineConn extends the read deadline at every read, so that any byte
 // from the client (a whitespace keepalive too) keeps the connection alive.
 type deadlineConn struct {
 	net.Conn
 	idle time.Duration
+	// probe makes a read return at once what is buffered above the socket
+	// (in TLS), or a timeout.
+	probe bool
 }
 
+// expired is a read deadline in the past.
+var expired = time.Unix(1, 0)
+
 func (c *deadlineConn) Read(p []byte) (int, error) {
-	if c.idle > 0 {
+	switch {
+	case c.probe:
+		c.Conn.SetReadDeadline(expired)
+	case c.idle > 0:
 		c.Conn.SetReadDeadline(time.Now().Add(c.idle))
 	}
 	return c.Conn.Read(p)
@@ -65,21 +95,67 @@ type tcpTransport struct {
 	raw  net.Conn
 	conn net.Conn // raw, or the TLS connection over it
 	tls  *tls.Conn
+	rd   deadlineConn // conn, read by br
 	br   *bufio.Reader
-	bw   *bufio.Writer
+	bw   *bufio.Writer // nil between flushes
 	dec  *xmlstream.Decoder
-	idle time.Duration
 }
 
 func newTCPTransport(conn net.Conn, idle time.Duration) *tcpTransport {
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	t := &tcpTransport{raw: conn, conn: conn, idle: idle}
-	t.br = bufio.NewReaderSize(&deadlineConn{Conn: conn, idle: idle}, 1024)
-	t.bw = bufio.NewWriterSize(conn, 2048)
+	t := &tcpTransport{raw: conn, conn: conn, rd: deadlineConn{Conn: conn, idle: idle}}
+	t.acquire()
 	return t
 }
+
+func (t *tcpTransport) acquire() {
+	t.br = readers.Get().(*bufio.Reader)
+	t.br.Reset(&t.rd)
+	if t.dec != nil {
+		t.dec.SetSource(t.br)
+	}
+}
+
+func (t *tcpTransport) release() {
+	if t.dec != nil {
+		t.dec.SetSource(nil)
+	}
+	t.br.Reset(nil)
+	readers.Put(t.br)
+	t.br = nil
+}
+
+func (t *tcpTransport) parkable() netpoll.Conn {
+	if tc, ok := t.raw.(*net.TCPConn); ok {
+		return tc
+	}
+	return nil
+}
+
+// idle reports that nothing is buffered, in our reader or, for TLS, in
+// the TLS layer, whose decrypted input the socket's readiness does not
+// show: a read with an expired deadline finds out. (A timeout leaves a
+// tls.Conn usable.)
+func (t *tcpTransport) idle() bool {
+	if !t.dec.Idle() {
+		return false
+	}
+	if t.tls == nil {
+		return true
+	}
+	t.rd.probe = true
+	err := t.dec.Fill()
+	t.rd.probe = false
+	if err == nil {
+		return t.dec.Idle() // whitespace only, or a stanza
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func (t *tcpTransport) fill() error { return t.dec.Fill() }
 
 func (t *tcpTransport) open(lim xmlstream.Limits) (xmlstream.Header, error) {
 	t.dec = xmlstream.NewDecoder(t.br, lim)
@@ -94,16 +170,27 @@ func (t *tcpTransport) next() (*xmlstream.Element, error) { return t.dec.Next() 
 func (t *tcpTransport) parentNS() string                  { return xmlstream.NSClient }
 
 func (t *tcpTransport) write(b []byte) error {
+	if t.bw == nil {
+		t.bw = writers.Get().(*bufio.Writer)
+		t.bw.Reset(t.conn)
+	}
 	_, err := t.bw.Write(b)
 	return err
 }
 
 func (t *tcpTransport) flush() error {
-	if t.bw.Buffered() == 0 {
+	if t.bw == nil {
 		return nil
 	}
-	t.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-	return t.bw.Flush()
+	var err error
+	if t.bw.Buffered() > 0 {
+		t.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+		err = t.bw.Flush()
+	}
+	t.bw.Reset(nil)
+	writers.Put(t.bw)
+	t.bw = nil
+	return err
 }
 
 func (t *tcpTransport) closing() []byte { return []byte(xmlstream.StreamClose) }
@@ -142,8 +229,8 @@ func (t *tcpTransport) startTLS(c *tls.Config, timeout time.Duration) error {
 		return err
 	}
 	t.tls, t.conn = tc, tc
-	t.br = bufio.NewReaderSize(&deadlineConn{Conn: tc, idle: t.idle}, 1024)
-	t.bw = bufio.NewWriterSize(tc, 2048)
+	t.rd.Conn = tc
+	t.br.Reset(&t.rd) // empty: safeToUpgrade saw to it
 	return nil
 }
 
@@ -154,12 +241,12 @@ type wsTransport struct {
 	addr   net.Addr
 	tls    *tls.ConnectionState
 	lim    xmlstream.Limits
-	idle   time.Duration
+	silent time.Duration // the idle timeout
 	queued [][]byte
 }
 
 func newWSTransport(conn *websocket.Conn, addr net.Addr, st *tls.ConnectionState, idle time.Duration) *wsTransport {
-	return &wsTransport{conn: conn, addr: addr, tls: st, idle: idle}
+	return &wsTransport{conn: conn, addr: addr, tls: st, silent: idle}
 }
 
 var errFraming = &xmlstream.StreamError{Condition: "invalid-namespace", Text: "expected <open/> of urn:ietf:params:xml:ns:xmpp-framing"}
@@ -178,9 +265,9 @@ func (t *wsTransport) open(lim xmlstream.Limits) (xmlstream.Header, error) {
 
 func (t *wsTransport) read() (*xmlstream.Element, error) {
 	ctx := context.Background()
-	if t.idle > 0 {
+	if t.silent > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, t.idle)
+		ctx, cancel = context.WithTimeout(ctx, t.silent)
 		defer cancel()
 	}
 	typ, b, err := t.conn.Read(ctx)
@@ -273,3 +360,11 @@ func (t *wsTransport) startTLS(*tls.Config, time.Duration) error {
 	return errors.New("no STARTTLS on WebSocket")
 }
 func (t *wsTransport) remoteAddr() net.Addr { return t.addr }
+
+// A WebSocket is read by its goroutine all along: the library owns the
+// reads.
+func (t *wsTransport) parkable() netpoll.Conn { return nil }
+func (t *wsTransport) idle() bool             { return false }
+func (t *wsTransport) fill() error            { return nil }
+func (t *wsTransport) release()               {}
+func (t *wsTransport) acquire()               {}

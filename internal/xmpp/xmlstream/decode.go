@@ -113,6 +113,33 @@ func NewDecoder(br *bufio.Reader, lim Limits) *Decoder {
 	return d
 }
 
+// Idle discards whitespace (keepalives) buffered between stanzas and
+// reports whether nothing else is buffered, so that the caller may stop
+// reading until the connection has more to say. Call it only between
+// elements returned by Next.
+func (d *Decoder) Idle() bool {
+	br := d.cr.br
+	for br.Buffered() > 0 {
+		b, _ := br.Peek(1)
+		if c := b[0]; c != ' ' && c != '\n' && c != '\r' && c != '\t' {
+			return false
+		}
+		br.Discard(1)
+	}
+	return true
+}
+
+// Fill waits until at least one byte is buffered.
+func (d *Decoder) Fill() error {
+	_, err := d.cr.br.Peek(1)
+	return err
+}
+
+// SetSource makes the decoder read from br, which continues the stream
+// where the previous reader stopped: a connection that went idle gives its
+// buffer back and takes another when it has input again.
+func (d *Decoder) SetSource(br *bufio.Reader) { d.cr.br = br }
+
 // Header is what a stream header says.
 type Header struct {
 	To, From, Version, Lang, ID string
