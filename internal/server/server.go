@@ -134,6 +134,12 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		IPRequestsPerSecond: tc.IPRequestsPerSecond, IPRequestBurst: tc.IPRequestBurst,
 		MaxSessionsPerUser: tc.MaxSessionsPerUser, SendQueue: tc.SendQueue,
 	}
+	if s.poller, err = netpoll.New(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("starting the connection poller: %w", err)
+	}
+	s.metrics.ParkedConnections(s.poller.Parked)
+	to.Poller = s.poller
 	s.turms = turms.New(to, turms.Services{
 		Users: s.users, Relations: rels, Messages: msgs, Groups: groups, Settings: settings, Nearby: locations, Storage: s.files.service(), Presence: pres, Router: s.router, Metrics: s.metrics,
 	}, log)
@@ -153,6 +159,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		cert, generated, err := certs.Load(xc.CertFile, xc.KeyFile, cfg.DataDir, cfg.Domain)
 		if err != nil {
 			st.Close()
+			s.poller.Close()
 			return nil, fmt.Errorf("loading the XMPP certificate: %w", err)
 		}
 		if generated {
@@ -161,12 +168,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		}
 		xo.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	if s.poller, err = netpoll.New(); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("starting the connection poller: %w", err)
-	}
 	xo.Poller = s.poller
-	s.metrics.ParkedConnections(s.poller.Parked)
 	s.xmpp = xmpp.New(xo, xmpp.Services{
 		Store: st, Users: s.users, Relations: rels, Messages: msgs, Presence: pres, Router: s.router, Metrics: s.metrics,
 		Storage: s.files.service(), Groups: groups,

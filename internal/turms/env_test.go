@@ -2,6 +2,7 @@ package turms_test
 
 import (
 	"context"
+	"hermod/internal/netpoll"
 	"io"
 	"log/slog"
 	"net/http"
@@ -47,6 +48,7 @@ type env struct {
 	tcp      string
 	wsURL    string
 	stopped  bool
+	poller   *netpoll.Poller
 }
 
 type envOptions struct {
@@ -66,6 +68,11 @@ func newEnv(t testing.TB, tweak ...func(*envOptions)) *env {
 	t.Helper()
 	o := envOptions{turms: turms.DefaultOptions(), messages: message.DefaultOptions(), relation: relation.DefaultOptions(), users: user.DefaultOptions(), groups: group.DefaultOptions(), nearby: nearby.DefaultOptions(), storage: storage.DefaultOptions()}
 	o.turms.TCPAddr, o.turms.WSAddr = "127.0.0.1:0", "127.0.0.1:0"
+	poller, err := netpoll.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.turms.Poller = poller
 	for _, f := range tweak {
 		f(&o)
 	}
@@ -108,9 +115,10 @@ func newEnv(t testing.TB, tweak ...func(*envOptions)) *env {
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, srv: srv, users: users, groups: groups, store: st, filesURL: filesURL, metrics: m, tcp: srv.TCPAddr().String(), wsURL: "ws://" + srv.WSAddr().String()}
+	e := &env{t: t, srv: srv, users: users, groups: groups, store: st, filesURL: filesURL, metrics: m, tcp: srv.TCPAddr().String(), wsURL: "ws://" + srv.WSAddr().String(), poller: poller}
 	t.Cleanup(func() {
 		e.stop()
+		poller.Close()
 		st.Close()
 	})
 	return e

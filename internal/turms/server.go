@@ -7,6 +7,7 @@ package turms
 import (
 	"context"
 	"errors"
+	"hermod/internal/netpoll"
 	"log/slog"
 	"net"
 	"net/http"
@@ -53,6 +54,9 @@ type Options struct {
 	IPRequestsPerSecond, IPRequestBurst int
 	// MaxSessionsPerUser caps a user's concurrent Turms sessions.
 	MaxSessionsPerUser int
+	// Poller parks idle TCP connections; nil keeps a reading goroutine on
+	// every connection.
+	Poller *netpoll.Poller
 	// SendQueue is how many notifications may wait for a slow client.
 	SendQueue int
 }

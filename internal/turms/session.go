@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"hermod/internal/domain/event"
+	"hermod/internal/netpoll"
 	"hermod/internal/router"
 	"hermod/internal/sendq"
 	"hermod/internal/status"
@@ -22,10 +23,12 @@ import (
 	"hermod/internal/turms/pb"
 )
 
-// session is one client connection. Its read loop decodes and handles
-// requests one at a time (so session state needs no lock); its write loop
-// sends responses and relayed notifications, batching what is queued into
-// one flush.
+// session is one client connection. One reader at a time decodes and
+// handles its requests (so session state needs no lock); when the
+// connection has nothing more to read the reader parks it (see
+// internal/netpoll) and exits, and a new one starts when input arrives.
+// A writer runs only while there is something to send, batching what is
+// queued into one flush. An idle session holds no goroutine and no buffer.
 type session struct {
 	srv *Server
 	t   transport
@@ -43,10 +46,18 @@ type session struct {
 
 	limiter throttle.Bucket
 
-	out     *sendq.Queue[[]byte] // encoded messages for the write loop
+	out     *sendq.Queue[[]byte] // encoded messages for the writer
+	writing atomic.Bool          // a writer runs (or, once closing, has finished)
 	closing chan struct{}        // closed when the session starts closing
-	done    chan struct{}        // closed when the write loop has finished
+	done    chan struct{}        // closed when the session has ended
 	once    sync.Once
+
+	parkMu  sync.Mutex
+	parked  bool
+	parkTok netpoll.Token
+	// parts counts the reader and the writer until each has stopped for
+	// good; the last one ends the session.
+	parts atomic.Int32
 	// closeMsg is the close notification to send last; written before
 	// closing is closed.
 	closeMsg []byte
@@ -82,18 +93,33 @@ func (s *session) ID() int64         { return s.id }
 func (s *session) UserID() int64     { return s.userID }
 func (s *session) DeviceType() int32 { return s.deviceType }
 
-// run serves the connection until it closes.
+// run serves the connection. It returns once the session has ended or,
+// for a connection that can be parked, once it first goes idle: the
+// server's wait group counts the session until it has ended.
 func (s *session) run() {
-	s.srv.track(s, true)
-	defer s.srv.track(s, false)
+	s.srv.wg.Add(1)
+	s.parts.Store(2)
 	s.timer = time.AfterFunc(s.srv.opts.LoginTimeout, s.onTimeout)
-	go s.writeLoop()
-	s.readLoop()
+	s.srv.track(s, true)
+	s.read(false)
+	if s.t.parkable() == nil {
+		<-s.done
+	}
+}
+
+// partDone is called once by the reader and once by the writer when each
+// stops for good; the last one ends the session.
+func (s *session) partDone() {
+	if s.parts.Add(-1) != 0 {
+		return
+	}
 	s.timer.Stop()
 	if s.loggedIn {
 		s.srv.logout(s)
 	}
-	<-s.done
+	s.srv.track(s, false)
+	close(s.done)
+	s.srv.wg.Done()
 }
 
 // onTimeout fires when the client sent nothing in time: before login
@@ -114,11 +140,25 @@ func (s *session) onTimeout() {
 // isLoggedIn is loggedIn for the timer goroutine: lastSeen is set at login.
 func (s *session) isLoggedIn() bool { return s.lastSeen.Load() != 0 }
 
-func (s *session) readLoop() {
+// read handles requests until the connection has nothing buffered (then
+// it parks it and returns) or ends. resumed is set when the connection was
+// parked and has input.
+func (s *session) read(resumed bool) {
+	if resumed {
+		if err := s.t.fill(); err != nil {
+			s.onReadError(err)
+			s.partDone()
+			return
+		}
+	}
 	for {
+		if s.t.idle() && s.park() {
+			return
+		}
 		msg, err := s.t.read()
 		if err != nil {
 			s.onReadError(err)
+			s.partDone()
 			return
 		}
 		if s.loggedIn {
@@ -131,14 +171,68 @@ func (s *session) readLoop() {
 		req := &pb.TurmsRequest{}
 		if err := proto.Unmarshal(msg, req); err != nil {
 			s.closeWith(status.CloseIllegalRequest, status.InvalidRequest, "the request is not a valid TurmsRequest")
+			s.partDone()
 			return
 		}
 		s.handle(req)
-		select {
-		case <-s.closing:
+		if s.isClosing() {
+			s.partDone()
 			return
-		default:
 		}
+	}
+}
+
+func (s *session) isClosing() bool {
+	select {
+	case <-s.closing:
+		return true
+	default:
+		return false
+	}
+}
+
+// park hands an idle connection to the poller: false if it cannot be
+// parked (the caller goes on reading).
+func (s *session) park() bool {
+	pc := s.t.parkable()
+	if pc == nil || s.srv.opts.Poller == nil {
+		return false
+	}
+	s.parkMu.Lock()
+	defer s.parkMu.Unlock()
+	if s.isClosing() {
+		return false // read on, to see the end
+	}
+	s.t.release()
+	tok, err := s.srv.opts.Poller.Park(pc, s.resume)
+	if err != nil {
+		s.t.acquire()
+		return false
+	}
+	s.parked, s.parkTok = true, tok
+	return true
+}
+
+// resume is the new reader of a parked connection that has input.
+func (s *session) resume() {
+	s.parkMu.Lock()
+	s.parked = false
+	s.parkMu.Unlock()
+	s.t.acquire()
+	s.read(true)
+}
+
+// unpark ends the read side of a closing session that is parked. Only
+// the final writer calls it, before it closes the connection.
+func (s *session) unpark() {
+	s.parkMu.Lock()
+	cancelled := s.parked && s.srv.opts.Poller.Cancel(s.parkTok)
+	if cancelled {
+		s.parked = false
+	}
+	s.parkMu.Unlock()
+	if cancelled {
+		s.partDone()
 	}
 }
 
@@ -174,6 +268,7 @@ func (s *session) onHeartbeat() {
 // does not read is cut off by the write timeout.
 func (s *session) send(b []byte) {
 	s.out.Push(b, true)
+	s.kick()
 }
 
 // Deliver queues a relayed notification without blocking; a session whose
@@ -204,7 +299,9 @@ func (s *session) Deliver(ev *event.Event) {
 	if b == nil {
 		return
 	}
-	if !s.out.Push(b, false) {
+	if s.out.Push(b, false) {
+		s.kick()
+	} else {
 		s.logger().Warn("closing a session that does not keep up with its notifications")
 		s.closeWith(status.CloseServerError, status.ServerUnavailable, "the client does not read fast enough")
 	}
@@ -225,24 +322,43 @@ func (s *session) closeWith(cs status.CloseStatus, code status.Code, reason stri
 			}
 			s.closeMsg = s.srv.encode(n)
 		}
-		s.logger().Debug("session closing", "status", cs.String())
+		if s.srv.log.Enabled(context.Background(), slog.LevelDebug) {
+			s.logger().Debug("session closing", "status", cs.String())
+		}
 		close(s.closing)
+		s.kick() // the writer ends the connection; it may not run here, on the router's goroutine
 	})
 }
 
-func (s *session) writeLoop() {
-	defer close(s.done)
-	defer s.timer.Stop()
+// kick starts a writer unless one runs.
+func (s *session) kick() {
+	if s.writing.CompareAndSwap(false, true) {
+		go s.write()
+	}
+}
+
+// write is the writer: it sends what is queued until the queue is empty,
+// and ends the connection once the session is closing.
+func (s *session) write() {
 	for {
-		select {
-		case <-s.out.Ready():
-			if !s.writeBatch(s.out.Take()) {
-				s.closeWith(status.CloseConnectionClosed, 0, "")
-				s.t.close()
-				return
-			}
-		case <-s.closing:
-			s.finish()
+		if msgs := s.out.Take(); len(msgs) > 0 && !s.writeBatch(msgs) {
+			s.closeWith(status.CloseConnectionClosed, 0, "")
+		}
+		if s.isClosing() {
+			// Unpark before closing: the descriptor must leave the poller
+			// while its number is still ours.
+			s.unpark()
+			s.finish() // writing stays set: no writer runs after this one
+			s.partDone()
+			return
+		}
+		s.writing.Store(false)
+		// Something pushed between Take and Store found a writer running
+		// and did not start one: look again.
+		if s.out.Len() == 0 && !s.isClosing() {
+			return
+		}
+		if !s.writing.CompareAndSwap(false, true) {
 			return
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"hermod/internal/domain/event"
+	"hermod/internal/netpoll"
 	"hermod/internal/status"
 	"hermod/internal/store"
 	"hermod/internal/turms/pb"
@@ -21,7 +22,7 @@ import (
 type stuckTransport struct {
 	mu      sync.Mutex
 	written [][]byte
-	release chan struct{}
+	unblock chan struct{}
 	closed  chan struct{}
 	once    sync.Once
 }
@@ -35,12 +36,17 @@ func (t *stuckTransport) write(b []byte) error {
 }
 func (t *stuckTransport) flush() error {
 	select {
-	case <-t.release:
+	case <-t.unblock:
 	case <-t.closed:
 	}
 	return nil
 }
-func (t *stuckTransport) close() error { t.once.Do(func() { close(t.closed) }); return nil }
+func (t *stuckTransport) close() error           { t.once.Do(func() { close(t.closed) }); return nil }
+func (t *stuckTransport) parkable() netpoll.Conn { return nil }
+func (t *stuckTransport) idle() bool             { return false }
+func (t *stuckTransport) fill() error            { return nil }
+func (t *stuckTransport) release()               {}
+func (t *stuckTransport) acquire()               {}
 func (t *stuckTransport) remoteAddr() net.Addr {
 	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}
 }
@@ -52,7 +58,7 @@ func TestSlowConsumerIsCutOff(t *testing.T) {
 	opts := DefaultOptions()
 	opts.SendQueue = 2
 	srv := New(opts, Services{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	tr := &stuckTransport{release: make(chan struct{}), closed: make(chan struct{})}
+	tr := &stuckTransport{unblock: make(chan struct{}), closed: make(chan struct{})}
 	s := newSession(srv, tr)
 	done := make(chan struct{})
 	go func() { s.run(); close(done) }()
@@ -91,7 +97,7 @@ func TestSlowConsumerIsCutOff(t *testing.T) {
 	default:
 		t.Fatal("a session over its queue limit was not closed")
 	}
-	close(tr.release)
+	close(tr.unblock)
 	<-done
 	last := &pb.TurmsNotification{}
 	if err := proto.Unmarshal(tr.written[len(tr.written)-1], last); err != nil {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"hermod/internal/netpoll"
 )
 
 // writeTimeout bounds one flush to a client; a client that does not read
@@ -28,7 +30,20 @@ type transport interface {
 	// close ends the connection at once; it unblocks read.
 	close() error
 	remoteAddr() net.Addr
+
+	// parkable returns the connection to park while idle, nil if this
+	// transport is read by a goroutine all along (WebSocket).
+	parkable() netpoll.Conn
+	// idle reports that nothing is buffered; fill waits until something
+	// is.
+	idle() bool
+	fill() error
+	// release gives the read buffers back while parked; acquire takes one.
+	release()
+	acquire()
 }
+
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 512) }}
 
 // tcpTransport frames messages with varint32 length prefixes. Its write
 // buffer comes from a pool for the length of one flush, so an idle
@@ -45,10 +60,34 @@ var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); retur
 const maxPooledBuffer = 64 << 10
 
 func newTCPTransport(conn net.Conn, maxFrame int) *tcpTransport {
-	return &tcpTransport{
-		conn: conn,
-		fr:   frameReader{r: bufio.NewReaderSize(conn, 512), max: maxFrame},
+	t := &tcpTransport{conn: conn, fr: frameReader{max: maxFrame}}
+	t.acquire()
+	return t
+}
+
+func (t *tcpTransport) acquire() {
+	t.fr.r = readers.Get().(*bufio.Reader)
+	t.fr.r.Reset(t.conn)
+}
+
+func (t *tcpTransport) release() {
+	t.fr.r.Reset(nil)
+	readers.Put(t.fr.r)
+	t.fr.r, t.fr.buf = nil, nil
+}
+
+func (t *tcpTransport) parkable() netpoll.Conn {
+	if tc, ok := t.conn.(*net.TCPConn); ok {
+		return tc
 	}
+	return nil
+}
+
+func (t *tcpTransport) idle() bool { return t.fr.r.Buffered() == 0 }
+
+func (t *tcpTransport) fill() error {
+	_, err := t.fr.r.Peek(1)
+	return err
 }
 
 func (t *tcpTransport) read() ([]byte, error) { return t.fr.readFrame() }
@@ -159,3 +198,11 @@ func (t *wsTransport) closeGracefully() error {
 }
 
 func (t *wsTransport) remoteAddr() net.Addr { return t.addr }
+
+// A WebSocket is read by its goroutine all along: the library owns the
+// reads.
+func (t *wsTransport) parkable() netpoll.Conn { return nil }
+func (t *wsTransport) idle() bool             { return false }
+func (t *wsTransport) fill() error            { return nil }
+func (t *wsTransport) release()               {}
+func (t *wsTransport) acquire()               {}

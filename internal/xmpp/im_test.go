@@ -136,6 +136,7 @@ func TestChatBetweenXMPPUsersIsLossless(t *testing.T) {
 
 	// Bob goes away; what Alice sends meanwhile waits for him.
 	b.Close()
+	expect(t, a, xmpptest.Is("presence", "type", "unavailable", "from", b.JID))
 	must(t, a.SendString(`<message to='1002@`+domain+`' type='chat' id='m2'><body>are you there?</body>`+omemo+`</message>`))
 	if _, err := a.IQ("get", domain, xmlstream.New("urn:xmpp:ping", "ping")); err != nil {
 		t.Fatal(err) // the message was handled before the ping

@@ -73,6 +73,7 @@ type session struct {
 	sentNext int
 	// delivered is the largest message id written, for the watermark.
 	delivered atomic.Int64
+	gone      atomic.Bool // the client went away: nothing more reaches it
 
 	parkMu   sync.Mutex
 	parked   bool
@@ -304,6 +305,7 @@ func (s *session) write() {
 }
 
 func (s *session) writeBatch(items []outItem) bool {
+	var last int64 // the largest message id written
 	for _, it := range items {
 		if len(it.b) != 1 || it.b[0] != ' ' {
 			s.lastSent.Store(time.Now().UnixNano())
@@ -314,9 +316,7 @@ func (s *session) writeBatch(items []outItem) bool {
 			}
 			s.sent[s.sentNext%len(s.sent)] = it.msgID
 			s.sentNext++
-			if it.msgID > s.delivered.Load() {
-				s.delivered.Store(it.msgID)
-			}
+			last = max(last, it.msgID)
 		}
 		if it.ev != nil {
 			for _, b := range s.renderDeferred(it.ev) {
@@ -330,7 +330,15 @@ func (s *session) writeBatch(items []outItem) bool {
 			return false
 		}
 	}
-	return s.t.flush() == nil
+	if s.t.flush() != nil {
+		return false
+	}
+	// A message counts as delivered once flushed to a client that is still
+	// there: what is written after it went away waits for its next login.
+	if last > s.delivered.Load() && !s.gone.Load() {
+		s.delivered.Store(last)
+	}
+	return true
 }
 
 // finish sends what is queued, the stream error and the stream's end.
@@ -402,8 +410,10 @@ func (s *session) readFailed(err error) {
 		s.debug("stream error", "err", err)
 		s.closeWith(se)
 	case errors.As(err, &ne) && ne.Timeout():
+		s.gone.Store(true)
 		s.closeWith(&xmlstream.StreamError{Condition: "connection-timeout", Text: "nothing received for too long"})
 	default:
+		s.gone.Store(true)
 		s.debug("stream ended", "err", err)
 		s.closeWith(nil) // the client closed the stream or went away
 	}
