@@ -178,7 +178,7 @@ func (s *session) sendCarbons(out *xmlstream.Element) {
 		if !ok || x == s || !x.bound.Load() || !x.wantsCarbons() {
 			continue
 		}
-		if !x.out.Push(outItem{b: x.carbon("sent", out)}, false) {
+		if !x.push(outItem{b: x.carbon("sent", out)}, false) {
 			x.closeWith(&xmlstream.StreamError{Condition: "policy-violation", Text: "the client does not read fast enough"})
 		}
 	}

@@ -21,7 +21,7 @@ func (s *session) markDisplayed(el *xmlstream.Element, a address) {
 		return
 	}
 	if err := s.srv.svc.Messages.MarkReadUpTo(s.ctx(), s.requester(), a.userID, false, m, s.stamped(el)); err != nil {
-		s.logger().Debug("a displayed marker did not move the read date", "err", err)
+		s.debug("a displayed marker did not move the read date", "err", err)
 	}
 }
 

@@ -77,7 +77,7 @@ func (s *session) handleRoomReference(st *seat, el *xmlstream.Element) bool {
 		s.broadcastToRoom(st, out)
 		if ferr == nil {
 			if err := s.srv.svc.Messages.MarkReadUpTo(s.ctx(), s.requester(), st.roomID, true, m, origin); err != nil {
-				s.logger().Debug("a displayed marker did not move the read date", "err", err)
+				s.debug("a displayed marker did not move the read date", "err", err)
 			}
 		}
 		return true

@@ -220,7 +220,7 @@ func (s *Server) broadcastRoom(groupID int64, except *seat, render func(local st
 // deliverBytes queues a stanza from another session's doing, as Deliver
 // does: a session that cannot keep up is closed.
 func (s *session) deliverBytes(b []byte) {
-	if !s.out.Push(outItem{b: b}, false) {
+	if !s.push(outItem{b: b}, false) {
 		s.closeWith(&xmlstream.StreamError{Condition: "policy-violation", Text: "the client does not read fast enough"})
 	}
 }

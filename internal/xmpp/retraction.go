@@ -79,6 +79,6 @@ func (s *session) deliverOfflineRetractions(since, from int64) {
 		}
 		el := s.srv.retraction(m).Add(xmlstream.New(nsDelay, "delay", "from", s.srv.opts.Domain,
 			"stamp", time.UnixMilli(a.DeliveryDate).UTC().Format("2006-01-02T15:04:05.000Z")))
-		s.out.Push(outItem{b: xmlstream.Append(nil, el, ""), msgID: a.ID}, true)
+		s.push(outItem{b: xmlstream.Append(nil, el, ""), msgID: a.ID}, true)
 	}
 }

@@ -66,7 +66,9 @@ type session struct {
 	flushMu  sync.Mutex
 	flushing map[int64]bool
 
-	out      *sendq.Queue[outItem]
+	// queue holds what waits for the writer. Queue with push, which
+	// starts a writer: an item pushed to the queue alone may wait forever.
+	queue    *sendq.Queue[outItem]
 	writing  atomic.Bool  // a writer runs (or, once closing, has finished)
 	lastSent atomic.Int64 // unix nanoseconds of the last write but keepalives
 	sent     [16]int64    // the writer's last message ids, see outItem
@@ -108,7 +110,7 @@ func newSession(srv *Server, t transport) *session {
 	s := &session{
 		srv: srv, t: t, id: router.NewSessionID(),
 		limiter: throttle.NewBucket(srv.opts.StanzasPerSecond, srv.opts.StanzaBurst),
-		out:     sendq.New[outItem](srv.opts.SendQueue),
+		queue:   sendq.New[outItem](srv.opts.SendQueue),
 		closing: make(chan struct{}), ended: make(chan struct{}),
 	}
 	if ap, err := netip.ParseAddrPort(addrString(t.remoteAddr())); err == nil {
@@ -205,7 +207,7 @@ func (s *session) failNegotiation(err error) {
 // client's own requests are forced; others are refused when the queue is
 // full.
 func (s *session) push(it outItem, force bool) bool {
-	if !s.out.Push(it, force) {
+	if !s.queue.Push(it, force) {
 		return false
 	}
 	s.kick()
@@ -281,7 +283,7 @@ func (s *session) kick() {
 // and ends the stream once the session is closing.
 func (s *session) write() {
 	for {
-		if items := s.out.Take(); len(items) > 0 && !s.writeBatch(items) {
+		if items := s.queue.Take(); len(items) > 0 && !s.writeBatch(items) {
 			s.closeWith(nil)
 		}
 		if s.isClosing() {
@@ -295,7 +297,7 @@ func (s *session) write() {
 		s.writing.Store(false)
 		// Something pushed between Take and Store found a writer running
 		// and did not start one: look again.
-		if s.out.Len() == 0 && !s.isClosing() {
+		if s.queue.Len() == 0 && !s.isClosing() {
 			return
 		}
 		if !s.writing.CompareAndSwap(false, true) {
@@ -346,7 +348,7 @@ func (s *session) finish() {
 	if s.ticker != nil {
 		s.ticker.Stop()
 	}
-	s.writeBatch(s.out.Take())
+	s.writeBatch(s.queue.Take())
 	if s.closeErr != nil {
 		s.t.write(xmlstream.Append(nil, s.closeErr.Element(), s.t.parentNS()))
 	}
