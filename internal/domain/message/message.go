@@ -154,15 +154,15 @@ func (s *Service) Send(ctx context.Context, r domain.Requester, d Draft, origin 
 	return m, nil
 }
 
-// store writes m, and the sender's read date with it, in one transaction:
-// one durable commit per message.
+// store writes m, and the sender's read date with it, in one transaction,
+// which the store may commit together with other senders' (group commit).
 func (s *Service) store(ctx context.Context, m *store.Message) error {
-	if !s.opts.UpdateReadDateAfterSend || m.SenderID == 0 {
-		return s.st.Messages().Insert(ctx, m)
-	}
 	return s.st.InTx(ctx, func(tx store.Repos) error {
 		if err := tx.Messages().Insert(ctx, m); err != nil {
 			return err
+		}
+		if !s.opts.UpdateReadDateAfterSend || m.SenderID == 0 {
+			return nil
 		}
 		if m.IsGroup() {
 			return tx.Conversations().UpsertGroupReadDate(ctx, m.GroupID, m.SenderID, m.DeliveryDate)

@@ -37,6 +37,7 @@ type Store struct {
 	write *sql.DB
 	read  *sql.DB
 	repos
+	commit committer
 }
 
 // Open opens (creating and migrating if needed) the store at path.
@@ -76,6 +77,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	r.SetMaxIdleConns(n)
 	s := &Store{path: path, write: w, read: r}
 	s.repos = repos{r: r, w: w}
+	s.startCommitter()
 	return s, nil
 }
 
@@ -90,21 +92,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close checkpoints the WAL into the database file and closes it.
 func (s *Store) Close() error {
+	s.stopCommitter()
 	_, err := s.write.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	return errors.Join(err, s.read.Close(), s.write.Close())
-}
-
-// InTx runs fn in one immediate (write-locking) transaction.
-func (s *Store) InTx(ctx context.Context, fn func(tx store.Repos) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(repos{r: tx, w: tx}); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

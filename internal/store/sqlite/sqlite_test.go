@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -114,5 +115,27 @@ func BenchmarkInsertMessage(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+	// Many senders at once, as a loaded server has them: their
+	// transactions share commits (group commit).
+	var next atomic.Int64
+	next.Store(1 << 40)
+	b.Run("concurrent", func(b *testing.B) {
+		b.SetParallelism(32)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				id := next.Add(1)
+				err := st.InTx(ctx, func(tx store.Repos) error {
+					if err := tx.Messages().Insert(ctx, &store.Message{ID: id, SenderID: 1, RecipientID: 2, Text: "hello", DeliveryDate: id}); err != nil {
+						return err
+					}
+					return tx.Conversations().UpsertPrivateReadDate(ctx, 1, 2, id)
+				})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
 	})
 }

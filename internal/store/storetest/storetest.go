@@ -6,6 +6,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -34,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Conversations", testConversations},
 		{"Versions", testVersions},
 		{"Transactions", testTransactions},
+		{"ConcurrentTransactions", testConcurrentTransactions},
 		{"Groups", testGroups},
 		{"GroupMembers", testGroupMembers},
 		{"GroupEnrollment", testGroupEnrollment},
@@ -493,6 +495,57 @@ func testVersions(t *testing.T, st store.Store) {
 	got, _ = v.Get(ctx, 2, store.VersionRelationshipGroups)
 	if got != 900 {
 		t.Fatalf("groups version %d, want 900", got)
+	}
+}
+
+// testConcurrentTransactions: transactions from many goroutines at once
+// (a backend may commit them together) each commit or roll back as a
+// whole: a failing one, or one that panics, takes none of the others'
+// work with it, and a conflict inside one is reported to it alone.
+func testConcurrentTransactions(t *testing.T, st store.Store) {
+	boom := errors.New("boom")
+	must(t, st.Messages().Insert(ctx, &store.Message{ID: 1_000_000, SenderID: 1, RecipientID: 2, DeliveryDate: 1}))
+	var wg sync.WaitGroup
+	errs := make([]error, 400)
+	for i := range errs {
+		wg.Go(func() {
+			id := int64(i + 1)
+			errs[i] = st.InTx(ctx, func(tx store.Repos) error {
+				if err := tx.Messages().Insert(ctx, &store.Message{ID: id, SenderID: 1, RecipientID: 2, DeliveryDate: id}); err != nil {
+					return err
+				}
+				if err := tx.Conversations().UpsertPrivateReadDate(ctx, 1, 2, id); err != nil {
+					return err
+				}
+				switch i % 4 {
+				case 1:
+					return boom
+				case 2: // a duplicate key: this transaction's error
+					return tx.Messages().Insert(ctx, &store.Message{ID: 1_000_000, SenderID: 1, RecipientID: 2, DeliveryDate: 1})
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		_, gerr := st.Messages().Get(ctx, int64(i+1))
+		switch i % 4 {
+		case 1:
+			wantErr(t, err, boom)
+			wantErr(t, gerr, store.ErrNotFound)
+		case 2:
+			wantErr(t, err, store.ErrConflict)
+			wantErr(t, gerr, store.ErrNotFound)
+		default:
+			must(t, err)
+			must(t, gerr)
+		}
+	}
+	n, err := st.Messages().Count(ctx, store.MessageQuery{})
+	must(t, err)
+	if n != 201 {
+		t.Fatalf("%d messages, want 201", n)
 	}
 }
 
