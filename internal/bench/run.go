@@ -126,7 +126,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Result, error) {
 	held := int(r.held.Load())
 	var end procSample
 	if cfg.PID != 0 {
-		end, _ = readProc(cfg.PID)
+		if end, err = readProc(cfg.PID); err != nil {
+			r.errs.add(fmt.Errorf("the target process %d is gone: %w", cfg.PID, err))
+		}
 		r.peakRSS.Store(max(r.peakRSS.Load(), end.rss))
 	}
 	if r.cpuTo.at.IsZero() {
@@ -170,7 +172,7 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Result, error) {
 		if held > 0 {
 			res.RSSPerSessionBytes = (res.RSSPeakBytes - res.RSSBaselineBytes) / int64(held)
 		}
-		res.CPUSeconds = (r.cpuTo.cpu - r.cpuFrom.cpu).Seconds()
+		res.CPUSeconds = max(0, r.cpuTo.cpu-r.cpuFrom.cpu).Seconds()
 		if wall := r.cpuTo.at.Sub(r.cpuFrom.at); wall > 0 {
 			res.CPUPercent = 100 * res.CPUSeconds / wall.Seconds()
 		}
