@@ -172,7 +172,28 @@ func (e *ejabberd) Start(ctx context.Context) error {
 		}
 		return dialReady(e.Target())()
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	// The listener opens before every command is registered: the import
+	// must wait for the node to say it has started.
+	return proc.waitReady(ctx, 120*time.Second, func() error {
+		out, err := e.ctlCommand(ctx, "status").CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("ejabberdctl status: %v: %s", err, firstLine(string(out)))
+		}
+		return nil
+	})
+}
+
+// ctlCommand is an ejabberdctl command to this node, run as the ejabberd
+// user.
+func (e *ejabberd) ctlCommand(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "ejabberdctl", append(e.ctl()[1:], args...)...)
+	cmd.Dir = e.set.Dir
+	cmd.Env = serverEnviron()
+	asUser(cmd, "ejabberd") // the user exists: Start ran as it
+	return cmd
 }
 
 // ctl is ejabberdctl with this instance's own config dir, ctl config,
@@ -190,13 +211,7 @@ func (e *ejabberd) ctl() []string {
 func (e *ejabberd) Provision(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "ejabberdctl", append(e.ctl()[1:], "--no-timeout", "import_piefxis", e.set.Accounts())...)
-	cmd.Dir = e.set.Dir
-	cmd.Env = serverEnviron()
-	if err := asUser(cmd, "ejabberd"); err != nil {
-		return err
-	}
-	out, err := cmd.CombinedOutput()
+	out, err := e.ctlCommand(ctx, "--no-timeout", "import_piefxis", e.set.Accounts()).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("ejabberdctl import_piefxis: %v: %s", err, strings.TrimSpace(string(out)))
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -75,8 +76,14 @@ func TestServersTakeTheAccounts(t *testing.T) {
 			t.Log(log.String())
 		}
 	})
-	env := &environment{work: workDir(t), ids: accountIDs(provisionCount()), password: "compare pw", fdLimit: 4000, log: &log}
-	// Every server gets its limit from this process, as in a run.
+	// Every server gets its open-file limit from this process, as in a run:
+	// the machine's hard limit (a lower one could not be raised again for
+	// the next test).
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	env := &environment{work: workDir(t), ids: accountIDs(provisionCount()), password: "compare pw", fdLimit: lim.Max, log: &log}
 	if err := setFileLimit(env.fdLimit); err != nil {
 		t.Fatal(err)
 	}
