@@ -48,6 +48,12 @@ func FuzzSession(f *testing.F) {
 			`<iq type='result' id='caps-h1' to='example.test'><query xmlns='http://jabber.org/protocol/disco#info'><x xmlns='jabber:x:data'><field var='FORM_TYPE'/></x></query></iq>`,
 		`<iq type='set' id='v'><vCard xmlns='vcard-temp'><PHOTO><BINVAL>====</BINVAL></PHOTO></vCard></iq>`,
 		`<iq type='set' id='pr'><query xmlns='jabber:iq:private'><x xmlns='jabber:client'/></query></iq>`,
+		// Archive queries, preferences and carbons.
+		`<iq type='set' id='m'><query xmlns='urn:xmpp:mam:2' queryid='q'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>urn:xmpp:mam:2</value></field><field var='with'><value>1002@example.test</value></field><field var='start'><value>1970-01-01T00:00:00Z</value></field><field var='ids'><value>1</value><value>x</value></field></x><set xmlns='http://jabber.org/protocol/rsm'><max>3</max><before/></set><flip-page/></query></iq>`,
+		`<iq type='set' id='m'><query xmlns='urn:xmpp:mam:2'><set xmlns='http://jabber.org/protocol/rsm'><max>99999999999999999999</max><after>9223372036854775807</after></set></query></iq>`,
+		`<iq type='get' id='m'><metadata xmlns='urn:xmpp:mam:2'/></iq><iq type='get' id='n'><query xmlns='urn:xmpp:mam:2'/></iq>`,
+		`<iq type='set' id='p'><prefs xmlns='urn:xmpp:mam:2' default='roster'><always><jid>1002@example.test</jid><jid>@</jid></always><never><x/></never></prefs></iq>`,
+		`<iq type='set' id='c'><enable xmlns='urn:xmpp:carbons:2'/></iq><message to='1002@example.test/r' type='chat'><body>c</body><private xmlns='urn:xmpp:carbons:2'/></message>`,
 	} {
 		f.Add(s)
 	}

@@ -124,6 +124,8 @@ func (m *mamQuery) parseForm(x *xmlstream.Element) *stanzaErr {
 			for _, id := range values {
 				m.ids = append(m.ids, archiveID(id))
 			}
+		case "":
+			return errBadRequest("a form field without a var")
 		default:
 			return errFeatureNotImplemented("unknown field '" + v + "'")
 		}

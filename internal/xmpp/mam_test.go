@@ -324,6 +324,7 @@ func TestMAMFilters(t *testing.T) {
 		{"an RSM id of another archive", "item-not-found", nil, rsmMax(5, "<after>"+ids["bc1"]+"</after>")},
 		{"an unknown field", "feature-not-implemented", []string{"{urn:example}search", "x"}, ""},
 		{"a bad date", "bad-request", []string{"start", "yesterday"}, ""},
+		{"a field without a var", "bad-request", []string{"", "x"}, ""},
 		{"a bad JID", "jid-malformed", []string{"with", "@@"}, ""},
 		{"a negative max", "bad-request", nil, rsmMax(-1, "")},
 		{"an index", "feature-not-implemented", nil, `<set xmlns='http://jabber.org/protocol/rsm'><index>3</index></set>`},
