@@ -54,6 +54,9 @@ func (a userArchive) scope(ctx context.Context, with jid.JID) (store.MessageQuer
 func (a userArchive) holds(m *store.Message) bool { return message.InArchive(m, a.s.userID) }
 
 func (a userArchive) forwarded(m *store.Message) *xmlstream.Element {
+	if m.IsSystem {
+		return a.s.srv.archivedRetraction(m, a.s.userID)
+	}
 	return a.s.srv.archivedMessage(m, a.s.userID)
 }
 

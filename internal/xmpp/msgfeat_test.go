@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,10 +83,14 @@ func push(t *testing.T, c *turmstest.Client, match func(*pb.TurmsRequest) bool) 
 	return n.GetRelayedRequest()
 }
 
-// hasBody matches a message from from with body.
+// hasBody matches a message from from (any resource of it: a message sent
+// as its recipient comes online may arrive with the offline ones, from the
+// bare JID) with body.
 func hasBody(from, body string) func(*xmlstream.Element) bool {
+	bare, _, _ := strings.Cut(from, "/")
 	return func(el *xmlstream.Element) bool {
-		return el.Local == "message" && el.Attr("from") == from && el.ChildText(xmlstream.NSClient, "body") == body
+		f, _, _ := strings.Cut(el.Attr("from"), "/")
+		return el.Local == "message" && f == bare && el.ChildText(xmlstream.NSClient, "body") == body
 	}
 }
 
@@ -622,5 +627,41 @@ func TestTurmsTypingPauses(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The archive keeps retractions (XEP-0424): MAM shows the recall of a
+// message, not the message, whichever protocol recalled it.
+func TestMAMKeepsRetractions(t *testing.T) {
+	e := newEnv(t)
+	e.friends()
+	a := e.online(1001, "laptop")
+	ta := e.turms(1001)
+	chat(t, a, 1002, "o1", "oops", "")
+	chat(t, a, 1002, "r1", "/me retracted", `<retract xmlns='`+nsRetract+`' id='o1'/>`)
+	chat(t, a, 1002, "k1", "kept", "")
+	if _, err := a.IQ("get", domain, xmlstream.New("urn:xmpp:ping", "ping")); err != nil {
+		t.Fatal(err) // Alice's messages were handled before the ping
+	}
+	id := turmsChat(t, ta, 1002, "regret")
+	turmsOK(t, ta, &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateMessageRequest{UpdateMessageRequest: &pb.UpdateMessageRequest{
+		MessageId: id, RecallDate: proto.Int64(time.Now().UnixMilli()),
+	}}})
+	b := e.online(1002, "phone")
+	p := mamQuery(t, b, "", []string{"with", jidOf(1001)}, "")
+	var got []string
+	for _, m := range p.msgs {
+		if r := m.Child(nsRetract, "retract"); r != nil {
+			got = append(got, "retract "+r.Attr("id"))
+			if m.Attr("from") != jidOf(1001) || m.Child(nsSID, "stanza-id") == nil {
+				t.Errorf("archived retraction %s", m)
+			}
+			continue
+		}
+		got = append(got, m.ChildText(xmlstream.NSClient, "body"))
+	}
+	want := []string{"retract o1", "kept", "retract " + strconv.FormatInt(id, 10)}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Bob's archive with Alice: %q, want %q", got, want)
 	}
 }

@@ -65,12 +65,8 @@ func (s *session) deliverOfflineRetractions(since, from int64) {
 	}
 	for i := range sys {
 		a := &sys[i]
-		if a.ID <= since || a.SenderID == s.userID || len(a.Records) != 2 || len(a.Records[0]) != 1 ||
-			a.Records[0][0] != message.SystemRecall || len(a.Records[1]) != 8 {
-			continue
-		}
-		recalled := int64(binary.BigEndian.Uint64(a.Records[1]))
-		if recalled > since {
+		recalled, ok := recalledBy(a)
+		if !ok || a.ID <= since || a.SenderID == s.userID || recalled > since {
 			continue
 		}
 		m, err := st.Messages().Get(ctx, recalled)
@@ -81,4 +77,32 @@ func (s *session) deliverOfflineRetractions(since, from int64) {
 			"stamp", time.UnixMilli(a.DeliveryDate).UTC().Format("2006-01-02T15:04:05.000Z")))
 		s.push(outItem{b: xmlstream.Append(nil, el, ""), msgID: a.ID}, true)
 	}
+}
+
+// recalledBy returns the id of the message a system message announces the
+// recall of; false if it announces something else.
+func recalledBy(sys *store.Message) (int64, bool) {
+	if !sys.IsSystem || len(sys.Records) != 2 || len(sys.Records[0]) != 1 ||
+		sys.Records[0][0] != message.SystemRecall || len(sys.Records[1]) != 8 {
+		return 0, false
+	}
+	return int64(binary.BigEndian.Uint64(sys.Records[1])), true
+}
+
+// archivedRetraction renders the announcement of a recall as the archive
+// keeps it (XEP-0424 section 6: the retraction is archived, the retracted
+// message is not shown): the retraction from its sender, with the
+// announcement's stanza-id in ownerID's archive.
+func (s *Server) archivedRetraction(sys *store.Message, ownerID int64) *xmlstream.Element {
+	var el *xmlstream.Element
+	if id, ok := recalledBy(sys); ok {
+		if m, err := s.svc.Store.Messages().Get(s.ctxBackground(), id); err == nil {
+			el = s.retraction(m)
+		}
+	}
+	if el == nil { // no such message any more: an empty message keeps the page's place
+		el = xmlstream.New(xmlstream.NSClient, "message", "type", "chat", "from", s.bareJID(sys.SenderID))
+	}
+	el.SetAttr("to", s.bareJID(sys.RecipientID))
+	return el.Add(xmlstream.New(nsStanzaID, "stanza-id", "id", strconv.FormatInt(sys.ID, 10), "by", s.bareJID(ownerID)))
 }

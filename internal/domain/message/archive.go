@@ -50,14 +50,14 @@ func sortedUnique(ids []int64) []int64 {
 }
 
 // ArchiveScope returns the query that selects userID's archive of private
-// messages as their preferences show it (without recalled messages and
-// system messages, as Turms queries leave them out), limited to the
+// messages as their preferences show it (without recalled messages, as
+// Turms queries leave them out, but with the system messages that announce
+// their recall, so that the archive keeps the retraction), limited to the
 // conversation with withID when it is not 0. ok is false when the
 // preferences leave nothing to show; the caller adds ids, dates, cursors,
 // order and limit.
 func (s *Service) ArchiveScope(ctx context.Context, userID, withID int64) (q store.MessageQuery, ok bool, err error) {
-	notSystem := false
-	q = store.MessageQuery{ParticipantID: userID, System: &notSystem}
+	q = store.MessageQuery{ParticipantID: userID}
 	if withID != 0 {
 		q.PeerIDs = []int64{withID}
 	}
