@@ -124,8 +124,10 @@ func run(ctx context.Context, o options, out, log io.Writer) (*report, error) {
 
 // measureColumn starts one server alone, creates the accounts, runs every
 // scenario against it and stops it.
-func measureColumn(ctx context.Context, o options, env *environment, c column) columnResult {
-	res := columnResult{Title: c.Title(), Protocol: c.Protocol(), Results: map[string]outcome{}}
+// A failure to stop is reported with the column (hence the named result,
+// which the deferred stop may still change).
+func measureColumn(ctx context.Context, o options, env *environment, c column) (res columnResult) {
+	res = columnResult{Title: c.Title(), Protocol: c.Protocol(), Results: map[string]outcome{}}
 	stopped := false
 	stop := func() {
 		if stopped {
