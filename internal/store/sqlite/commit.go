@@ -19,7 +19,7 @@ import (
 
 // maxBatch bounds the work committed at once, so that one commit does not
 // keep its first callers waiting behind too many others.
-const maxBatch = 256
+const maxBatch = 1024
 
 // errClosed answers a transaction submitted after Close.
 var errClosed = errors.New("sqlite: store closed")
@@ -109,7 +109,8 @@ func (s *Store) commitBatch(batch []*commitReq) {
 		}
 		return
 	}
-	x := repos{r: tx, w: tx}
+	stx := &stmtTx{Tx: tx, db: s.write, new: map[string]bool{}}
+	x := repos{r: stx, w: stx}
 	single := len(batch) == 1
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -147,6 +148,7 @@ func (s *Store) commitBatch(batch []*commitReq) {
 	for i, r := range batch {
 		r.done <- results[i]
 	}
+	stx.prepareNew() // now that the transaction has given its connection back
 }
 
 // run calls fn, turning a panic into an error so that one caller's bug

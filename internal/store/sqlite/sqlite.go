@@ -34,8 +34,8 @@ var migrations embed.FS
 // Reads use their own pool, which in WAL mode never waits for the writer.
 type Store struct {
 	path  string
-	write *sql.DB
-	read  *sql.DB
+	write *stmtDB
+	read  *stmtDB
 	repos
 	commit committer
 }
@@ -75,8 +75,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(2, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	s := &Store{path: path, write: w, read: r}
-	s.repos = repos{r: r, w: w}
+	s := &Store{path: path, write: newStmtDB(w), read: newStmtDB(r)}
+	s.repos = repos{r: s.read, w: s.write}
 	s.startCommitter()
 	return s, nil
 }
@@ -229,7 +229,7 @@ func int64Args(ids []int64) []any {
 // withTx runs fn in a transaction when q is the store's write pool, or
 // directly on q when q already is a transaction.
 func withTx(ctx context.Context, q querier, fn func(querier) error) error {
-	db, ok := q.(*sql.DB)
+	db, ok := q.(*stmtDB)
 	if !ok {
 		return fn(q)
 	}
@@ -237,9 +237,12 @@ func withTx(ctx context.Context, q querier, fn func(querier) error) error {
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	t := &stmtTx{Tx: tx, db: db, new: map[string]bool{}}
+	if err := fn(t); err != nil {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	err = tx.Commit()
+	t.prepareNew()
+	return err
 }
