@@ -54,6 +54,24 @@ func FuzzSession(f *testing.F) {
 		`<iq type='get' id='m'><metadata xmlns='urn:xmpp:mam:2'/></iq><iq type='get' id='n'><query xmlns='urn:xmpp:mam:2'/></iq>`,
 		`<iq type='set' id='p'><prefs xmlns='urn:xmpp:mam:2' default='roster'><always><jid>1002@example.test</jid><jid>@</jid></always><never><x/></never></prefs></iq>`,
 		`<iq type='set' id='c'><enable xmlns='urn:xmpp:carbons:2'/></iq><message to='1002@example.test/r' type='chat'><body>c</body><private xmlns='urn:xmpp:carbons:2'/></message>`,
+		// Rooms: create, chat, change nick, administer, configure, invite,
+		// register, read the archive, destroy; and addresses that are not
+		// rooms.
+		`<presence to='fz@conference.example.test/me'><x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='-5' since='x'/></x></presence>` +
+			`<message to='fz@conference.example.test' type='groupchat'><body>hi</body></message>` +
+			`<message to='fz@conference.example.test' type='groupchat'><subject/></message>` +
+			`<presence to='fz@conference.example.test/other'/>` +
+			`<iq type='set' id='ad' to='fz@conference.example.test'><query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='owner' jid='1002@example.test'/><item role='bogus' nick='nobody'/><item/></query></iq>` +
+			`<iq type='set' id='ow' to='fz@conference.example.test'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'><field var='muc#roomconfig_roomname'/></x></query></iq>` +
+			`<message to='fz@conference.example.test'><x xmlns='http://jabber.org/protocol/muc#user'><invite to='@@'/><invite/><decline/></x></message>` +
+			`<message to='1002@example.test'><x xmlns='jabber:x:conference' jid='fz@conference.example.test'/></message>` +
+			`<iq type='set' id='rg' to='fz@conference.example.test'><query xmlns='jabber:iq:register'><remove/></query></iq>` +
+			`<iq type='set' id='mm' to='fz@conference.example.test'><query xmlns='urn:xmpp:mam:2'><set xmlns='http://jabber.org/protocol/rsm'><before/></set></query></iq>` +
+			`<iq type='get' id='pg' to='fz@conference.example.test/me'><ping xmlns='urn:xmpp:ping'/></iq>` +
+			`<iq type='set' id='ds' to='fz@conference.example.test'><query xmlns='http://jabber.org/protocol/muc#owner'><destroy/></query></iq>`,
+		`<presence to='@conference.example.test/x'/><presence to='123456@conference.example.test'/><message to='conference.example.test' type='groupchat'/>` +
+			`<iq type='get' id='di' to='conference.example.test'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>` +
+			`<iq type='get' id='bm'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:bookmarks:1'/></pubsub></iq>`,
 	} {
 		f.Add(s)
 	}
