@@ -472,3 +472,47 @@ func TestMAMPreferences(t *testing.T) {
 		t.Fatalf("a bad default: %s", r)
 	}
 }
+
+// BenchmarkMAMPage measures one MAM query for the last page (50) of a
+// conversation of 500 messages, end to end over a socket: query, 50
+// result stanzas, fin.
+func BenchmarkMAMPage(b *testing.B) {
+	e := newEnv(b, func(c *config.Config) {
+		c.XMPP.RequireTLS = false
+		c.XMPP.StanzasPerSecond = 0
+	})
+	e.friends()
+	tb := e.turms(1002)
+	for i := range 500 {
+		if _, err := tb.Send(&pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateMessageRequest{CreateMessageRequest: &pb.CreateMessageRequest{
+			RecipientId: proto.Int64(1001), Text: proto.String("message " + strconv.Itoa(i)),
+		}}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c, err := xmpptest.DialTCP(e.addr("tcp"), domain, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(c.Close)
+	must(b, c.Login("1001", pw(1001), "bench"))
+	b.ResetTimer()
+	for i := range b.N {
+		id := "b" + strconv.Itoa(i)
+		must(b, c.SendString(`<iq type='set' id='`+id+`'><query xmlns='urn:xmpp:mam:2' queryid='`+id+`'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>urn:xmpp:mam:2</value></field><field var='with'><value>1002@`+domain+`</value></field></x><set xmlns='http://jabber.org/protocol/rsm'><max>50</max><before/></set></query></iq>`))
+		// Each stanza is taken as it comes, so that the client's backlog
+		// stays empty and only the server is measured.
+		for n := 0; ; n++ {
+			el, err := c.Expect(func(*xmlstream.Element) bool { return true })
+			if err != nil {
+				b.Fatal(err)
+			}
+			if el.Local == "iq" {
+				if el.Attr("id") != id || n != 50 {
+					b.Fatalf("%d results, then %s", n, el)
+				}
+				break
+			}
+		}
+	}
+}
