@@ -153,7 +153,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		StanzaBurst: xc.StanzaBurst, SendQueue: xc.SendQueue, MaxResources: xc.MaxResources, DeviceType: config.DeviceTypes[xc.DeviceType],
 		AllowRegistration: xc.AllowRegistration, RegistrationsPerMinute: xc.RegistrationsPerMinute, OfflineMessages: xc.OfflineMessages, Version: Version,
 		PEPMaxNodes: xc.PEPMaxNodes, PEPMaxItems: xc.PEPMaxItems, PEPMaxItemBytes: xc.PEPMaxItemBytes, PrivateMaxBytes: xc.PrivateMaxBytes,
-		MUCDomain: xc.MUCDomain, MUCHistory: xc.MUCHistory, TypingPause: xc.TypingPause,
+		MUCDomain: xc.MUCDomain, MUCHistory: xc.MUCHistory, TypingPause: xc.TypingPause, UploadDomain: xc.UploadDomain,
 	}
 	if xc.TCPAddr != "" || xc.TLSAddr != "" || xc.WSSAddr != "" {
 		cert, generated, err := certs.Load(xc.CertFile, xc.KeyFile, cfg.DataDir, cfg.Domain)

@@ -83,6 +83,9 @@ func (s *session) discoItems(iq, q *xmlstream.Element, to int64) (*xmlstream.Ele
 	out := xmlstream.New(nsDiscoItems, "query")
 	if to == 0 {
 		out.Add(xmlstream.New(nsDiscoItems, "item", "jid", s.srv.opts.MUCDomain, "name", "Groups"))
+		if s.srv.uploadEnabled() {
+			out.Add(xmlstream.New(nsDiscoItems, "item", "jid", s.srv.opts.UploadDomain, "name", "HTTP File Upload"))
+		}
 	}
 	if to != 0 && to == s.userID {
 		// XEP-0163 section 9: the owner discovers their PEP nodes.

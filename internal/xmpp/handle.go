@@ -26,6 +26,10 @@ func (s *session) handle(el *xmlstream.Element) {
 		s.handleMUC(el, to) // rooms: muc*.go
 		return
 	}
+	if s.srv.isUpload(el.Attr("to")) {
+		s.handleUpload(el) // upload.go
+		return
+	}
 	switch el.Local {
 	case "iq":
 		s.handleIQ(el)

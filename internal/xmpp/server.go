@@ -81,6 +81,9 @@ type Options struct {
 	// sent on joining a room.
 	MUCDomain  string
 	MUCHistory int
+	// UploadDomain is the HTTP file upload service (XEP-0363), there when
+	// the file store is; "" is upload.<Domain>.
+	UploadDomain string
 	// TypingPause is how long after a Turms user's last typing status
 	// XMPP clients are told they paused; 0 never.
 	TypingPause time.Duration
@@ -158,6 +161,9 @@ func New(opts Options, svc Services, log *slog.Logger) *Server {
 	}
 	if s.opts.MUCDomain == "" {
 		s.opts.MUCDomain = "conference." + opts.Domain
+	}
+	if s.opts.UploadDomain == "" {
+		s.opts.UploadDomain = "upload." + opts.Domain
 	}
 	s.rooms = newRooms()
 	s.modules = modules(opts)

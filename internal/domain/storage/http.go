@@ -19,11 +19,15 @@ import (
 
 // Handler serves the file listener: POST /<bucket> takes a multipart
 // upload signed by UploadInfo; GET /<bucket>/<key> returns a picture, or
-// an attachment with a valid signature.
+// an attachment with a valid signature. PUT and GET
+// /<bucket>/<key>/<name> are the URLs of upload slots (slot.go).
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{bucket}", s.upload)
 	mux.HandleFunc("GET /{bucket}/{key}", s.download)
+	mux.HandleFunc("PUT /{bucket}/{key}/{name}", s.putSlot)
+	mux.HandleFunc("GET /{bucket}/{key}/{name}", s.getShared)
+	mux.HandleFunc("OPTIONS /{bucket}/{key}/{name}", s.preflight)
 	return mux
 }
 
@@ -108,31 +112,9 @@ func (s *Service) store(w http.ResponseWriter, r *http.Request, p *policy, field
 		http.Error(w, "media type "+mediaType+" is not allowed", http.StatusUnsupportedMediaType)
 		return
 	}
-	final := s.path(p.Type, p.Key)
-	tmp, err := os.CreateTemp(filepath.Dir(final), ".upload-*")
-	if err != nil {
-		http.Error(w, "cannot store the file", http.StatusInternalServerError)
-		return
-	}
-	defer os.Remove(tmp.Name())
-	n, err := io.Copy(tmp, io.LimitReader(part, p.MaxBytes+1))
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	var tooBig *http.MaxBytesError
-	switch {
-	case n > p.MaxBytes || errors.As(err, &tooBig):
-		http.Error(w, "the file exceeds "+strconv.FormatInt(p.MaxBytes, 10)+" bytes", http.StatusRequestEntityTooLarge)
-		return
-	case err != nil:
-		http.Error(w, "cannot store the file", http.StatusBadRequest)
-		return
-	}
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		http.Error(w, "cannot store the file", http.StatusInternalServerError)
+	n, code, msg := s.save(p, part)
+	if code != 0 {
+		http.Error(w, msg, code)
 		return
 	}
 	name := p.Name
@@ -151,6 +133,36 @@ func (s *Service) store(w http.ResponseWriter, r *http.Request, p *policy, field
 	io.WriteString(w, p.Key)
 }
 
+// save writes a file of at most p.MaxBytes under p's key: a temporary
+// file renamed into place once complete, so that a reader never sees half
+// a file. It returns the size, or an HTTP status and message.
+func (s *Service) save(p *policy, r io.Reader) (int64, int, string) {
+	final := s.path(p.Type, p.Key)
+	tmp, err := os.CreateTemp(filepath.Dir(final), ".upload-*")
+	if err != nil {
+		return 0, http.StatusInternalServerError, "cannot store the file"
+	}
+	defer os.Remove(tmp.Name())
+	n, err := io.Copy(tmp, io.LimitReader(r, p.MaxBytes+1))
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case n > p.MaxBytes || errors.As(err, &tooBig):
+		return 0, http.StatusRequestEntityTooLarge, "the file exceeds " + strconv.FormatInt(p.MaxBytes, 10) + " bytes"
+	case err != nil:
+		return 0, http.StatusBadRequest, "cannot store the file"
+	}
+	if err := os.Rename(tmp.Name(), final); err != nil {
+		return 0, http.StatusInternalServerError, "cannot store the file"
+	}
+	return n, 0, ""
+}
+
 func (s *Service) download(w http.ResponseWriter, r *http.Request) {
 	bucket, key := r.PathValue("bucket"), r.PathValue("key")
 	t, ok := typeOf(bucket)
@@ -166,6 +178,12 @@ func (s *Service) download(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	s.serve(w, r, t, key)
+}
+
+// serve sends a stored file with its media type, in a sandbox: a file is
+// never a page of the listener's origin.
+func (s *Service) serve(w http.ResponseWriter, r *http.Request, t store.ResourceType, key string) {
 	f, err := os.Open(s.path(t, key))
 	if err != nil {
 		http.NotFound(w, r)

@@ -115,7 +115,9 @@ type policy struct {
 	Name      string             `json:"n,omitempty"`
 	MediaType string             `json:"m,omitempty"`
 	MaxBytes  int64              `json:"x"`
-	Expires   int64              `json:"e"`
+	// Size is the exact size of an upload slot's file (slot.go).
+	Size    int64 `json:"s,omitempty"`
+	Expires int64 `json:"e"`
 }
 
 func (s *Service) sign(parts ...string) string {
