@@ -102,6 +102,8 @@ type Decoder struct {
 	// known holds the namespace names declared in the stream header and
 	// the stanza being read; base those of the header alone.
 	known, base map[string]struct{}
+	// scratch is where the children of the elements being read gather.
+	scratch []Node
 }
 
 // NewDecoder reads a stream from br. A stream restart (after STARTTLS or
@@ -296,12 +298,27 @@ func (d *Decoder) element(start xml.StartElement, depth int) (*Element, error) {
 		return nil, errTooDeep
 	}
 	el := &Element{Space: start.Name.Space, Local: start.Name.Local}
+	n := 0
 	for _, a := range start.Attr {
-		if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
-			continue
+		if !isXMLNS(a.Name) {
+			n++
 		}
-		el.Attrs = append(el.Attrs, Attr{Space: a.Name.Space, Local: a.Name.Local, Value: a.Value})
 	}
+	if n > 0 {
+		el.Attrs = make([]Attr, 0, n)
+		for _, a := range start.Attr {
+			if !isXMLNS(a.Name) {
+				el.Attrs = append(el.Attrs, Attr{Space: a.Name.Space, Local: a.Name.Local, Value: a.Value})
+			}
+		}
+	}
+	// Children gather on the decoder's scratch stack and are copied out
+	// once, at their exact number, when the element ends.
+	base := len(d.scratch)
+	defer func() {
+		clear(d.scratch[base:])
+		d.scratch = d.scratch[:base]
+	}()
 	for {
 		tok, err := d.token()
 		if err != nil {
@@ -316,22 +333,27 @@ func (d *Decoder) element(start xml.StartElement, depth int) (*Element, error) {
 			if err != nil {
 				return nil, err
 			}
-			el.Children = append(el.Children, c)
+			d.scratch = append(d.scratch, c)
 		case xml.CharData:
-			if n := len(el.Children); n > 0 {
-				if prev, ok := el.Children[n-1].(Text); ok {
-					el.Children[n-1] = prev + Text(t)
+			if n := len(d.scratch); n > base {
+				if prev, ok := d.scratch[n-1].(Text); ok {
+					d.scratch[n-1] = prev + Text(t)
 					continue
 				}
 			}
-			el.Children = append(el.Children, Text(t))
+			d.scratch = append(d.scratch, Text(t))
 		case xml.EndElement:
+			if len(d.scratch) > base {
+				el.Children = append(make([]Node, 0, len(d.scratch)-base), d.scratch[base:]...)
+			}
 			return el, nil
 		default:
 			return nil, errRestricted
 		}
 	}
 }
+
+func isXMLNS(n xml.Name) bool { return n.Space == "xmlns" || (n.Space == "" && n.Local == "xmlns") }
 
 // Parse reads exactly one element from b (a WebSocket frame). Elements
 // without a namespace get defaultNS.
