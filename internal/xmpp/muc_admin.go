@@ -234,6 +234,28 @@ func (s *session) adminTarget(it *xmlstream.Element, v *group.View) (int64, erro
 	return 0, errBadRequest("an item names a jid or a nick")
 }
 
+// occupantUpdate renders for this session a member's current presence in
+// a room they sit in, with their affiliation and role as they are now.
+func (s *session) occupantUpdate(groupID, userID int64) [][]byte {
+	st := s.srv.rooms.seatOf(s, groupID)
+	v, err := s.srv.svc.Groups.View(s.ctx(), groupID)
+	if st == nil || err != nil {
+		return nil
+	}
+	var out [][]byte
+	for _, o := range s.srv.rooms.occupants(groupID) {
+		if o.userID != userID {
+			continue
+		}
+		var codes []string
+		if userID == s.userID {
+			codes = []string{codeSelf}
+		}
+		out = append(out, xmlstream.Append(nil, s.srv.occupantPresence(st.local, o, v, false, nil, codes...), ""))
+	}
+	return out
+}
+
 // broadcastOccupant tells every occupant (this session too) a user's
 // new affiliation and role, after a change this session made.
 func (s *session) broadcastOccupant(groupID, userID int64) {

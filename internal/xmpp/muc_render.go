@@ -43,7 +43,12 @@ func (s *session) prepareMUC(ev *event.Event) (it outItem, ok, handled bool) {
 		return outItem{ev: ev}, s.available.Load(), true
 	case *event.GroupJoinRequestChanged:
 		return outItem{ev: ev}, s.available.Load(), true
-	case *event.GroupMemberUpdated, *event.GroupBlocklistChanged:
+	case *event.GroupMemberUpdated:
+		// Told to the whole group only under
+		// groups.notify_members_of_member_update; then occupants see the
+		// new role at once.
+		return outItem{ev: ev}, s.srv.rooms.seatOf(s, p.Member.GroupID) != nil && s.srv.rooms.seated(p.Member.GroupID, p.Member.UserID), true
+	case *event.GroupBlocklistChanged:
 		return outItem{}, false, true
 	}
 	return outItem{}, false, false
@@ -145,6 +150,8 @@ func (s *session) renderRoomEvent(ev *event.Event) [][]byte {
 		}
 	case *event.GroupJoinRequestChanged:
 		return s.renderJoinRequest(ev)
+	case *event.GroupMemberUpdated:
+		return s.occupantUpdate(p.Member.GroupID, p.Member.UserID)
 	case *event.GroupInvitationChanged:
 		inv := &p.Invitation
 		switch {

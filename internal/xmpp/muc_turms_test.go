@@ -2,9 +2,11 @@ package xmpp_test
 
 import (
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
+	"hermod/internal/config"
 	"hermod/internal/turms/pb"
 	"hermod/internal/turms/turmstest"
 	"hermod/internal/xmpp/xmlstream"
@@ -107,4 +109,39 @@ func TestMUCNickAndPresence(t *testing.T) {
 	}
 	must(t, bob.SendString(`<message to='`+room+`' type='groupchat'><body>call me robert</body></message>`))
 	expect(t, alice, groupchatFrom(room+"/robert", "call me robert"))
+}
+
+// TestMUCRoleFromTurms: with groups.notify_members_of_member_update, a
+// Turms owner's mute and promotion reach occupants as role changes.
+func TestMUCRoleFromTurms(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.Groups.NotifyMembersOfMemberUpdate = true })
+	e.friends()
+	e.user(1003, "Carol", "")
+	gid, room := e.group(1003, "Team", nil, 1001, 1002)
+	carol := e.turms(1003)
+	alice := e.online(1001, "pc")
+	join(t, alice, room, "alice", "")
+	bob := e.online(1002, "pc")
+	join(t, bob, room, "bob", "")
+	expect(t, alice, xmpptest.Is("presence", "from", room+"/bob"))
+
+	turmsDo(t, carol, &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateGroupMemberRequest{UpdateGroupMemberRequest: &pb.UpdateGroupMemberRequest{
+		GroupId: gid, MemberId: 1002, MuteEndDate: proto.Int64(time.Now().Add(time.Hour).UnixMilli())}}})
+	for _, c := range []*xmpptest.Client{alice, bob} {
+		expect(t, c, func(el *xmlstream.Element) bool {
+			return el.Local == "presence" && el.Attr("from") == room+"/bob" && item(el).Attr("role") == "visitor"
+		})
+	}
+	manager := pb.GroupMemberRole_MANAGER
+	turmsDo(t, carol, &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateGroupMemberRequest{UpdateGroupMemberRequest: &pb.UpdateGroupMemberRequest{
+		GroupId: gid, MemberId: 1001, Role: &manager}}})
+	p := expect(t, alice, func(el *xmlstream.Element) bool {
+		return el.Local == "presence" && el.Attr("from") == room+"/alice" && item(el).Attr("affiliation") == "admin"
+	})
+	if item(p).Attr("role") != "moderator" || !hasCode(p, "110") {
+		t.Errorf("Alice promoted, as she sees it: %s", p)
+	}
+	expect(t, bob, func(el *xmlstream.Element) bool {
+		return el.Local == "presence" && el.Attr("from") == room+"/alice" && item(el).Attr("affiliation") == "admin"
+	})
 }
