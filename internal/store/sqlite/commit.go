@@ -102,7 +102,8 @@ func (s *Store) commitLoop() {
 // and commits once; a request whose work fails is rolled back alone.
 func (s *Store) commitBatch(batch []*commitReq) {
 	results := make([]error, len(batch))
-	tx, err := s.write.BeginTx(context.Background(), nil)
+	ctx := context.Background()
+	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		for _, r := range batch {
 			r.done <- err
@@ -121,15 +122,15 @@ func (s *Store) commitBatch(batch []*commitReq) {
 			results[i] = run(r.fn, x)
 			continue
 		}
-		if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+		if _, err := stx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 			results[i] = err
 			continue
 		}
 		if results[i] = run(r.fn, x); results[i] != nil {
-			_, err = tx.Exec("ROLLBACK TO w")
+			_, err = stx.ExecContext(ctx, "ROLLBACK TO w")
 			results[i] = errors.Join(results[i], err)
 		}
-		if _, err := tx.Exec("RELEASE w"); err != nil && results[i] == nil {
+		if _, err := stx.ExecContext(ctx, "RELEASE w"); err != nil && results[i] == nil {
 			results[i] = err
 		}
 	}
