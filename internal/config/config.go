@@ -87,6 +87,7 @@ type XMPPConfig struct {
 	PrivateMaxBytes        int           `koanf:"private_max_bytes" help:"largest private XML element (XEP-0049) stored per namespace, in bytes"`
 	MUCDomain              string        `koanf:"muc_domain" help:"the multi-user chat service where groups are rooms (empty: conference.<domain>)"`
 	UploadDomain           string        `koanf:"upload_domain" help:"the HTTP file upload service, XEP-0363, there when storage is enabled (empty: upload.<domain>)"`
+	PublicWebURL           string        `koanf:"public_web_url" help:"base URL browsers reach the XMPP WebSocket and BOSH endpoints at, announced by /.well-known/host-meta (empty: the request's host)"`
 	MUCHistory             int           `koanf:"muc_history" help:"most archived messages a client gets on joining a room, whatever it asks for"`
 	TypingPause            time.Duration `koanf:"typing_pause" help:"tell XMPP clients a Turms user paused typing when no typing status followed for this long (0: never)"`
 }

@@ -84,6 +84,9 @@ type Options struct {
 	// UploadDomain is the HTTP file upload service (XEP-0363), there when
 	// the file store is; "" is upload.<Domain>.
 	UploadDomain string
+	// PublicWebURL is the base URL browsers reach the WebSocket and BOSH
+	// endpoints at, for host-meta (XEP-0156); "" is the request's own.
+	PublicWebURL string
 	// TypingPause is how long after a Turms user's last typing status
 	// XMPP clients are told they paused; 0 never.
 	TypingPause time.Duration
@@ -308,6 +311,8 @@ func (s *Server) directTLS() *tls.Config {
 func (s *Server) serveHTTP(ln net.Listener, secure bool) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/xmpp-websocket", s.serveWS)
+	mux.HandleFunc("GET /.well-known/host-meta", s.serveHostMeta)
+	mux.HandleFunc("GET /.well-known/host-meta.json", s.serveHostMeta)
 	h := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	s.mu.Lock()
 	s.httpSrvs = append(s.httpSrvs, h)
