@@ -128,6 +128,7 @@ type MessagesConfig struct {
 	NotifyContactOfReadDate bool          `koanf:"notify_contact_of_read_date" help:"tell the peer when a user reads their conversation"`
 	UpdateReadDateAfterSend bool          `koanf:"update_read_date_after_send" help:"sending a message marks the conversation read"`
 	NotifyGroupOfReadDate   bool          `koanf:"notify_group_of_read_date" help:"tell a group's members when one of them reads it"`
+	MaxReactionsPerUser     int           `koanf:"max_reactions_per_user" help:"most reactions one user may have on one message"`
 }
 
 // PresenceConfig are online status rules.
@@ -192,7 +193,7 @@ func Default() Config {
 		Messages: MessagesConfig{
 			MaxTextLength: 500, MaxRecordsBytes: 15 << 20, AllowStrangers: true, AllowRecall: true,
 			AllowEdit: true, RecallWindow: 5 * time.Minute, AllowTyping: true, AllowReadDate: true,
-			UpdateReadDateAfterSend: true,
+			UpdateReadDateAfterSend: true, MaxReactionsPerUser: 20,
 		},
 		Storage:  StorageConfig{Addr: ":10530", URLTTL: 5 * time.Minute, MaxFileBytes: 10 << 20, MaxPictureBytes: 1 << 20},
 		Location: LocationConfig{Enabled: true, MaxNearbyUsers: 100, MaxDistanceMeters: 10_000, TTL: time.Hour},
@@ -226,6 +227,9 @@ func (c Config) Validate() error {
 	}
 	if c.XMPP.MaxStanzaBytes < 1024 || c.XMPP.MaxDepth < 4 {
 		errs = append(errs, errors.New("xmpp.max_stanza_bytes must be at least 1024 and xmpp.max_depth at least 4"))
+	}
+	if c.Messages.MaxReactionsPerUser < 1 {
+		errs = append(errs, errors.New("messages.max_reactions_per_user must be at least 1"))
 	}
 	if c.XMPP.PEPMaxNodes < 1 || c.XMPP.PEPMaxItems < 1 || c.XMPP.PEPMaxItemBytes < 1 || c.XMPP.PrivateMaxBytes < 1 {
 		errs = append(errs, errors.New("xmpp.pep_max_nodes, xmpp.pep_max_items, xmpp.pep_max_item_bytes and xmpp.private_max_bytes must be at least 1"))

@@ -95,6 +95,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	mo.NotifyContactOfReadDate = mc.NotifyContactOfReadDate
 	mo.UpdateReadDateAfterSend = mc.UpdateReadDateAfterSend
 	mo.NotifyGroupMembersOfReadDate = mc.NotifyGroupOfReadDate
+	mo.MaxReactionsPerUser = mc.MaxReactionsPerUser
 	msgs := message.New(st, s.router, ids, rels, mo)
 
 	gro := group.DefaultOptions()

@@ -665,3 +665,29 @@ func TestMAMKeepsRetractions(t *testing.T) {
 		t.Fatalf("Bob's archive with Alice: %q, want %q", got, want)
 	}
 }
+
+// messages.max_reactions_per_user caps a user's reactions to a message,
+// however they are sent.
+func TestReactionLimit(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.Messages.MaxReactionsPerUser = 2 })
+	e.friends()
+	b := e.online(1002, "phone")
+	ta := e.turms(1001)
+	id := turmsChat(t, ta, 1002, "react")
+	expect(t, b, hasBody(jidOf(1001), "react"))
+	ref := strconv.FormatInt(id, 10)
+	chat(t, b, 1001, "x1", "", reactions(ref, "👍", "😂", "🎉"))
+	expectError(t, b, "x1", "bad-request")
+	chat(t, b, 1001, "x2", "", reactions(ref, "👍", "👍", "😂")) // a repeat counts once
+	push(t, ta, func(r *pb.TurmsRequest) bool { return r.GetCreateMessageReactionsRequest() != nil })
+
+	turmsOK(t, ta, &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateMessageReactionsRequest{CreateMessageReactionsRequest: &pb.CreateMessageReactionsRequest{
+		MessageId: id, ReactionTypes: []int32{0x1F44D, 0x1F602},
+	}}})
+	resp, err := ta.Send(&pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateMessageReactionsRequest{CreateMessageReactionsRequest: &pb.CreateMessageReactionsRequest{
+		MessageId: id, ReactionTypes: []int32{0x1F389},
+	}}})
+	if err != nil || resp.GetCode() == 1000 {
+		t.Fatalf("a third reaction on Turms: %v %v", resp, err)
+	}
+}

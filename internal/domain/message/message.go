@@ -44,6 +44,8 @@ type Options struct {
 	// NotifyGroupMembersOfReadDate tells a group's members when one of
 	// them reads it (Turms: notification.group-conversation-read-date-updated.notify-other-group-members).
 	NotifyGroupMembersOfReadDate bool
+	// MaxReactionsPerUser caps one user's reactions to one message.
+	MaxReactionsPerUser int
 }
 
 // DefaultOptions returns Turms's defaults.
@@ -62,6 +64,7 @@ func DefaultOptions() Options {
 		UpdateReadDateAfterSend:    true,
 		AllowTyping:                true,
 		AllowReadDate:              true,
+		MaxReactionsPerUser:        20,
 	}
 }
 

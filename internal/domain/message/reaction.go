@@ -22,6 +22,15 @@ func (s *Service) React(ctx context.Context, r domain.Requester, messageID int64
 	if err != nil {
 		return err
 	}
+	if !remove {
+		before, err := s.reactionsOf(ctx, messageID, r.UserID)
+		if err != nil {
+			return err
+		}
+		if err := s.checkReactionCount(before, types); err != nil {
+			return err
+		}
+	}
 	changed, err := s.applyReactions(ctx, r.UserID, messageID, types, remove)
 	if err != nil || !changed {
 		return err
@@ -44,6 +53,10 @@ func (s *Service) React(ctx context.Context, r domain.Requester, messageID int64
 // as two changes; origin goes with the last. It reports whether anything
 // changed.
 func (s *Service) SetReactions(ctx context.Context, r domain.Requester, messageID int64, types []int32, origin any) (bool, error) {
+	types = uniqueTypes(types)
+	if err := s.checkReactionCount(nil, types); err != nil {
+		return false, err
+	}
 	m, to, err := s.reactable(ctx, r.UserID, messageID)
 	if err != nil {
 		return false, err
@@ -95,6 +108,34 @@ func (s *Service) SetReactions(ctx context.Context, r domain.Requester, messageI
 		})
 	}
 	return true, nil
+}
+
+// checkReactionCount refuses a change that leaves a user more reactions
+// to a message than MaxReactionsPerUser.
+func (s *Service) checkReactionCount(before, added []int32) error {
+	n := len(before)
+	for _, t := range uniqueTypes(added) {
+		if !slices.Contains(before, t) {
+			n++
+		}
+	}
+	if max := s.opts.MaxReactionsPerUser; max > 0 && n > max {
+		return domain.Errorf(status.IllegalArgument, "at most %d reactions per user and message", max)
+	}
+	return nil
+}
+
+// uniqueTypes returns types without repeats, in their order.
+func uniqueTypes(types []int32) []int32 {
+	seen := make(map[int32]bool, len(types))
+	out := types[:0:0]
+	for _, t := range types {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // reactable returns the message userID reacts to and whom to tell: the
