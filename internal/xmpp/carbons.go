@@ -144,26 +144,82 @@ func (s *session) prepareRelayedCarbon(o *stanzaOrigin) (outItem, bool) {
 }
 
 // prepareChangeCarbon copies a change to an earlier private message that
-// this user's XMPP resource made (a correction, a retraction, reactions)
-// to the user's other carbons-enabled resources, as the stanza it sent.
+// this user made from another session to the user's carbons-enabled
+// resources: a correction, a retraction or reactions as the stanza an XMPP
+// resource sent, or as its peer's XMPP clients see it when a Turms session
+// made it; a Turms read date as a displayed marker, rendered on the write
+// loop (it needs the store). XMPP markers were copied when passed on.
 func (s *session) prepareChangeCarbon(ev *event.Event) (outItem, bool) {
-	o, ok := ev.Origin.(*stanzaOrigin)
-	if !ok || ev.RequesterID != s.userID || !s.wantsCarbons() || o.noCopy || !carbonEligible(o.el) {
+	if ev.RequesterID != s.userID || !s.wantsCarbons() {
+		return outItem{}, false
+	}
+	o, fromXMPP := ev.Origin.(*stanzaOrigin)
+	if fromXMPP && (o.noCopy || !carbonEligible(o.el)) {
 		return outItem{}, false
 	}
 	switch p := ev.Payload.(type) {
 	case *event.MessageUpdated:
-		if p.Message.IsGroup() {
+		m := &p.Message
+		if m.IsGroup() || m.SenderID != s.userID {
 			return outItem{}, false
 		}
+		if fromXMPP {
+			return outItem{b: s.carbon("sent", o.el)}, true
+		}
+		return s.turmsChangeCarbon(s.srv.renderUpdate(p, nil), m.RecipientID)
 	case *event.ReactionsChanged:
-		if p.Message.IsGroup() || p.Partial {
+		m := &p.Message
+		if m.IsGroup() || p.Partial || p.UserID != s.userID {
 			return outItem{}, false
 		}
-	default:
+		if fromXMPP {
+			return outItem{b: s.carbon("sent", o.el)}, true
+		}
+		peer := m.SenderID
+		if peer == s.userID {
+			peer = m.RecipientID
+		}
+		return s.turmsChangeCarbon(s.srv.renderReactions(p, nil), peer)
+	case *event.ReadDateUpdated:
+		if fromXMPP || p.IsGroup || p.OwnerID != s.userID || p.TargetID == s.userID {
+			return outItem{}, false
+		}
+		return outItem{ev: ev}, true
+	}
+	return outItem{}, false
+}
+
+// turmsChangeCarbon wraps a change a Turms session made, rendered as the
+// peer's XMPP clients get it, as a sent carbon addressed to the peer.
+func (s *session) turmsChangeCarbon(rendered []byte, peerID int64) (outItem, bool) {
+	el, err := xmlstream.Parse(rendered, s.srv.opts.Limits)
+	if err != nil {
 		return outItem{}, false
 	}
-	return outItem{b: s.carbon("sent", o.el)}, true
+	el.SetAttr("to", s.srv.bareJID(peerID))
+	return outItem{b: s.carbon("sent", el)}, true
+}
+
+// renderCarbonDeferred renders, on the write loop, the carbon of a read
+// date this user set from a Turms session: a displayed marker (XEP-0333)
+// for the last message the peer had sent them by then, so that their XMPP
+// clients know the conversation was read. handled is false for other
+// events.
+func (s *session) renderCarbonDeferred(ev *event.Event) (out [][]byte, handled bool) {
+	p, ok := ev.Payload.(*event.ReadDateUpdated)
+	if !ok || p.OwnerID != s.userID || p.IsGroup {
+		return nil, false
+	}
+	if _, fromXMPP := ev.Origin.(*stanzaOrigin); fromXMPP || !s.wantsCarbons() {
+		return nil, true
+	}
+	m, err := s.srv.svc.Messages.LastReadBy(s.ctx(), s.userID, p.TargetID, false, p.ReadDate)
+	if err != nil || m == nil {
+		return nil, true
+	}
+	el := xmlstream.New(xmlstream.NSClient, "message", "type", "chat", "from", s.bare, "to", s.srv.bareJID(p.TargetID),
+		"id", "read-"+randomID()[:8]).Add(xmlstream.New(nsMarkers, "displayed", "id", refOf(m)))
+	return [][]byte{s.carbon("sent", el)}, true
 }
 
 // sendCarbons copies a stanza this session passed on (not stored, so no

@@ -3,7 +3,11 @@ package xmpp_test
 import (
 	"strconv"
 	"testing"
+	"time"
 
+	"google.golang.org/protobuf/proto"
+
+	"hermod/internal/turms/pb"
 	"hermod/internal/xmpp/xmlstream"
 	"hermod/internal/xmpp/xmpptest"
 )
@@ -182,5 +186,62 @@ func TestCarbonsOfTurmsMessages(t *testing.T) {
 	must(t, bob.SendString(`<message to='1001@`+domain+`' type='chat'><body>sentinel</body></message>`))
 	if m := nextMessage(t, plain); m.ChildText(xmlstream.NSClient, "body") != "sentinel" {
 		t.Fatalf("a resource without carbons got %s", m)
+	}
+}
+
+// TestCarbonsOfTurmsChanges: what Alice changes from her Turms session (an
+// edit, reactions, a read date, a recall) reaches her carbons-enabled XMPP
+// resource as sent carbons, in the form Bob's XMPP clients get them.
+func TestCarbonsOfTurmsChanges(t *testing.T) {
+	e := newEnv(t)
+	e.friends()
+	phone, bob := e.online(1001, "phone"), e.online(1002, "pc")
+	enableCarbons(t, phone, "enable")
+	ta := e.turms(1001)
+
+	must(t, bob.SendString(`<message to='1001@`+domain+`' type='chat' id='b1'><body>from Bob</body></message>`))
+	bobsID, err := strconv.ParseInt(expect(t, phone, withBody("from Bob")).Child(nsSID, "stanza-id").Attr("id"), 10, 64)
+	must(t, err)
+	id := sendTurms(t, ta, 1002, "teh text")
+	expect(t, phone, carbonOf(t, phone, "sent", "teh text"))
+	ref := strconv.FormatInt(id, 10)
+
+	sent := func(what string, match func(inner *xmlstream.Element) bool) *xmlstream.Element {
+		t.Helper()
+		c := expect(t, phone, func(el *xmlstream.Element) bool {
+			inner := forwardedIn(el, "sent")
+			return inner != nil && match(inner)
+		})
+		inner := forwardedIn(c, "sent")
+		if c.Attr("from") != jidOf(1001) || inner.Attr("from") != jidOf(1001) || inner.Attr("to") != jidOf(1002) {
+			t.Fatalf("%s carbon %s", what, c)
+		}
+		return inner
+	}
+	turmsOK(t, ta, &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateMessageRequest{UpdateMessageRequest: &pb.UpdateMessageRequest{
+		MessageId: id, Text: proto.String("the text"),
+	}}})
+	if c := sent("correction", func(m *xmlstream.Element) bool { return m.Child(nsCorrect, "replace") != nil }); c.Child(nsCorrect, "replace").Attr("id") != ref ||
+		c.ChildText(xmlstream.NSClient, "body") != "the text" {
+		t.Fatalf("correction carbon %s, want one of %s", c, ref)
+	}
+	turmsOK(t, ta, &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateMessageReactionsRequest{CreateMessageReactionsRequest: &pb.CreateMessageReactionsRequest{
+		MessageId: bobsID, ReactionTypes: []int32{0x1F44D},
+	}}})
+	if c := sent("reactions", func(m *xmlstream.Element) bool { return m.Child(nsReactions, "reactions") != nil }); c.Child(nsReactions, "reactions").Attr("id") != "b1" ||
+		c.Child(nsReactions, "reactions").ChildText(nsReactions, "reaction") != "👍" {
+		t.Fatalf("reactions carbon %s", c)
+	}
+	turmsOK(t, ta, &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateConversationRequest{UpdateConversationRequest: &pb.UpdateConversationRequest{
+		UserId: proto.Int64(1002), ReadDate: time.Now().UnixMilli(),
+	}}})
+	if c := sent("read date", func(m *xmlstream.Element) bool { return m.Child(nsMarkers, "displayed") != nil }); c.Child(nsMarkers, "displayed").Attr("id") != "b1" {
+		t.Fatalf("displayed carbon %s, want one for Bob's b1", c)
+	}
+	turmsOK(t, ta, &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateMessageRequest{UpdateMessageRequest: &pb.UpdateMessageRequest{
+		MessageId: id, RecallDate: proto.Int64(time.Now().UnixMilli()),
+	}}})
+	if c := sent("retraction", func(m *xmlstream.Element) bool { return m.Child(nsRetract, "retract") != nil }); c.Child(nsRetract, "retract").Attr("id") != ref {
+		t.Fatalf("retraction carbon %s", c)
 	}
 }

@@ -151,6 +151,9 @@ func (s *session) renderDeferred(ev *event.Event) [][]byte {
 		}
 		return out
 	}
+	if out, handled := s.renderCarbonDeferred(ev); handled {
+		return out
+	}
 	if out := s.renderFeatureDeferred(ev); out != nil {
 		return out
 	}
