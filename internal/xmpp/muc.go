@@ -2,6 +2,8 @@ package xmpp
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,7 +36,22 @@ const (
 	nsSelfPingOpt = nsMUC + "#self-ping-optimization"
 	nsRoomInfo    = nsMUC + "#roominfo"
 	nsRoomConfig  = nsMUC + "#roomconfig"
+	// nsStableID says the room passes a message on with the id its sender
+	// gave it (XEP-0045 section 7.4).
+	nsStableID = nsMUC + "#stable_id"
+	// nsOccupantID is XEP-0421: an id of the real user behind an occupant,
+	// the same in every stanza, which clients use to tell who reacted or
+	// retracted.
+	nsOccupantID = "urn:xmpp:occupant-id:0"
 )
+
+// occupantID is the XEP-0421 id of userID in a room: stable across
+// nicks, sessions and restarts. Rooms are non-anonymous, so it need not
+// hide who it stands for; it is a hash so that it is opaque and short.
+func occupantID(groupID, userID int64) *xmlstream.Element {
+	h := sha256.Sum256([]byte("hermod occupant-id " + strconv.FormatInt(groupID, 10) + " " + strconv.FormatInt(userID, 10)))
+	return xmlstream.New(nsOccupantID, "occupant-id", "id", base64.RawURLEncoding.EncodeToString(h[:15]))
+}
 
 // maxNick bounds a nickname, in bytes.
 const maxNick = 128
@@ -139,13 +156,14 @@ func (r *rooms) occupants(groupID int64) []occupantView {
 			continue
 		}
 		last := o.seats[len(o.seats)-1]
-		out = append(out, occupantView{nick: o.nick, userID: o.userID, jid: last.s.jid.String(), presence: last.presence})
+		out = append(out, occupantView{groupID: groupID, nick: o.nick, userID: o.userID, jid: last.s.jid.String(), presence: last.presence})
 	}
 	return out
 }
 
 // occupantView is a copy of what a presence of an occupant needs.
 type occupantView struct {
+	groupID  int64
 	nick     string
 	userID   int64
 	jid      string
@@ -602,7 +620,8 @@ func (s *session) mucDiscoInfo(iq, q *xmlstream.Element, to jid.JID) (*xmlstream
 // non-anonymous, unmoderated, hidden from non-members, with stanza ids.
 func (s *Server) roomFeatures() []string {
 	return []string{nsDiscoInfo, nsDiscoItems, nsMUC, "muc_persistent", "muc_membersonly", "muc_nonanonymous",
-		"muc_unmoderated", "muc_hidden", "muc_unsecured", nsStanzaID, nsSelfPingOpt, nsConference, nsMAM, nsMAMExtended}
+		"muc_unmoderated", "muc_hidden", "muc_unsecured", nsStanzaID, nsSelfPingOpt, nsConference, nsMAM, nsMAMExtended,
+		nsOccupantID, nsStableID}
 }
 
 func (s *session) mucDiscoItems(iq, q *xmlstream.Element, to jid.JID) (*xmlstream.Element, error) {

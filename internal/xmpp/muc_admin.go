@@ -301,7 +301,7 @@ func (s *session) mucOwner(iq, q *xmlstream.Element, local string, v *group.View
 		if dep, ok := s.srv.rooms.lastDeparture(v.Group.ID, s.userID); ok {
 			for _, st := range dep.seats {
 				if st.sessionID == s.id {
-					pr := s.srv.occupantPresence(st.local, occupantView{nick: dep.nick, userID: s.userID, jid: s.jid.String()}, nil, true, nil, codeSelf)
+					pr := s.srv.occupantPresence(st.local, occupantView{groupID: v.Group.ID, nick: dep.nick, userID: s.userID, jid: s.jid.String()}, nil, true, nil, codeSelf)
 					pr.Child(nsMUCUser, "x").Add(xmlstream.New(nsMUCUser, "destroy").Add(
 						xmlstream.New(nsMUCUser, "reason").AddText(d.ChildText(nsMUCOwner, "reason"))))
 					s.send(pr)

@@ -61,8 +61,8 @@ func (s *session) groupchat(st *seat, el *xmlstream.Element) {
 			continue
 		}
 		switch {
-		case c.Is(nsStanzaID, "stanza-id"):
-			continue
+		case c.Is(nsStanzaID, "stanza-id"), c.Space == nsOccupantID:
+			continue // the room's to say
 		case c.Is(xmlstream.NSClient, "body") && body == "":
 			body = c.Text()
 			continue
@@ -94,6 +94,7 @@ func (s *session) groupchat(st *seat, el *xmlstream.Element) {
 		out.Add(xmlstream.New(xmlstream.NSClient, "body").AddText(body))
 	}
 	out.Children = append(out.Children, kept...)
+	out.Add(occupantID(st.roomID, s.userID))
 	var extBytes []byte
 	if len(kept) > 0 {
 		extBytes = innerBytes(&xmlstream.Element{Children: kept})
@@ -179,7 +180,7 @@ func (s *session) roomChatState(st *seat, el *xmlstream.Element) {
 		return
 	}
 	out := xmlstream.New(xmlstream.NSClient, "message", "type", "groupchat", "from", s.srv.occupantJID(canonicalLocal(v), st.nick))
-	out.Add(el.Child(nsChatStates, ""))
+	out.Add(el.Child(nsChatStates, ""), occupantID(st.roomID, s.userID))
 	if el.Child(nsChatStates, "composing") != nil {
 		s.srv.svc.Messages.Typing(s.ctx(), s.requester(), st.roomID, true, &stanzaOrigin{el: out})
 		return
@@ -267,6 +268,7 @@ func (s *Server) groupMessage(m *store.Message, local, nick string, delayed bool
 	if len(m.Extensions) > 0 {
 		el.Children = append(el.Children, xmlstream.Raw(m.Extensions))
 	}
+	el.Add(occupantID(m.GroupID, m.SenderID))
 	el.Add(xmlstream.New(nsStanzaID, "stanza-id", "id", strconv.FormatInt(m.ID, 10), "by", s.roomJID(local)))
 	if delayed {
 		el.Add(xmlstream.New(nsDelay, "delay", "from", s.roomJID(local),

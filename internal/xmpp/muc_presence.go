@@ -142,7 +142,7 @@ func (s *session) joinRoom(el *xmlstream.Element, to jid.JID) {
 		}
 		s.send(s.srv.occupantPresence(to.Local, o, v, false, nil))
 	}
-	me := occupantView{nick: nick, userID: s.userID, jid: s.jid.String(), presence: st.presence}
+	me := occupantView{groupID: v.Group.ID, nick: nick, userID: s.userID, jid: s.jid.String(), presence: st.presence}
 	codes := []string{codeNonAnonymous, codeSelf}
 	if created {
 		codes = append(codes, codeCreated)
@@ -166,8 +166,8 @@ func parseID(local string) (int64, bool) {
 func roomPresence(el *xmlstream.Element) *xmlstream.Element {
 	p := xmlstream.New(xmlstream.NSClient, "presence")
 	for _, c := range el.Elements() {
-		if c.Space == nsMUC || c.Space == nsMUCUser {
-			continue
+		if c.Space == nsMUC || c.Space == nsMUCUser || c.Space == nsOccupantID {
+			continue // the room's to say
 		}
 		p.Add(c)
 	}
@@ -191,6 +191,9 @@ func (s *Server) occupantPresence(local string, o occupantView, v *group.View, u
 		p.SetAttr("type", "unavailable")
 	} else if o.presence != nil {
 		p.Children = append(p.Children, o.presence.Children...)
+	}
+	if o.groupID != 0 {
+		p.Add(occupantID(o.groupID, o.userID))
 	}
 	it := xmlstream.New(nsMUCUser, "item", append([]string{"affiliation", aff, "role", role, "jid", o.jid}, item...)...)
 	x := xmlstream.New(nsMUCUser, "x").Add(it)
@@ -233,7 +236,7 @@ func (s *session) updateRoomPresence(st *seat, el *xmlstream.Element) {
 	}
 	p := roomPresence(el)
 	s.srv.rooms.setPresence(st, p)
-	me := occupantView{nick: st.nick, userID: s.userID, jid: s.jid.String(), presence: p}
+	me := occupantView{groupID: st.roomID, nick: st.nick, userID: s.userID, jid: s.jid.String(), presence: p}
 	s.send(s.srv.occupantPresence(st.local, me, v, false, nil, codeSelf))
 	s.srv.broadcastRoom(st.roomID, st, func(local string) *xmlstream.Element {
 		return s.srv.occupantPresence(local, me, v, false, nil)
@@ -252,7 +255,7 @@ func (s *session) changeNick(st *seat, el *xmlstream.Element, nick string) {
 		s.send(stanzaError(el, errFromDomain(err)))
 		return
 	}
-	old := occupantView{nick: st.nick, userID: s.userID, jid: s.jid.String()}
+	old := occupantView{groupID: st.roomID, nick: st.nick, userID: s.userID, jid: s.jid.String()}
 	s.srv.rooms.stand(s, st.roomID)
 	ns := &seat{s: s, roomID: st.roomID, local: st.local, nick: nick, presence: roomPresence(el), subject: st.subject}
 	if _, ok := s.srv.rooms.sit(ns, s.userID, canonicalLocal(v)); !ok {
@@ -265,7 +268,7 @@ func (s *session) changeNick(st *seat, el *xmlstream.Element, nick string) {
 	s.srv.broadcastRoom(st.roomID, ns, func(local string) *xmlstream.Element {
 		return s.srv.occupantPresence(local, old, v, true, nickAttr, codeNickChange)
 	})
-	me := occupantView{nick: nick, userID: s.userID, jid: s.jid.String(), presence: ns.presence}
+	me := occupantView{groupID: st.roomID, nick: nick, userID: s.userID, jid: s.jid.String(), presence: ns.presence}
 	s.send(s.srv.occupantPresence(st.local, me, v, false, nil, codeSelf))
 	s.srv.broadcastRoom(st.roomID, ns, func(local string) *xmlstream.Element {
 		return s.srv.occupantPresence(local, me, v, false, nil)
@@ -278,7 +281,7 @@ func (s *session) changeNick(st *seat, el *xmlstream.Element, nick string) {
 func (s *session) leaveRoom(st *seat, el *xmlstream.Element, echo bool) {
 	_, last := s.srv.rooms.stand(s, st.roomID)
 	v, _ := s.srv.svc.Groups.View(s.ctx(), st.roomID)
-	me := occupantView{nick: st.nick, userID: s.userID, jid: s.jid.String()}
+	me := occupantView{groupID: st.roomID, nick: st.nick, userID: s.userID, jid: s.jid.String()}
 	if el != nil {
 		me.presence = roomPresence(el)
 	}

@@ -129,7 +129,7 @@ func (s *session) renderRoomEvent(ev *event.Event) [][]byte {
 				if st.sessionID != s.id {
 					continue
 				}
-				pr := s.srv.occupantPresence(st.local, occupantView{nick: d.nick, userID: d.userID, jid: s.jid.String()}, nil, true, nil, codeSelf)
+				pr := s.srv.occupantPresence(st.local, occupantView{groupID: d.groupID, nick: d.nick, userID: d.userID, jid: s.jid.String()}, nil, true, nil, codeSelf)
 				pr.Child(nsMUCUser, "x").Add(xmlstream.New(nsMUCUser, "destroy").Add(
 					xmlstream.New(nsMUCUser, "reason").AddText("the group was deleted")))
 				out = append(out, xmlstream.Append(nil, pr, ""))
@@ -178,7 +178,7 @@ func (s *session) renderDeparture(d departure, v *group.View, requester int64) [
 			codes, aff = []string{codeBanned}, "outcast"
 		}
 	}
-	o := occupantView{nick: d.nick, userID: d.userID}
+	o := occupantView{groupID: d.groupID, nick: d.nick, userID: d.userID}
 	render := func(local string, self bool) []byte {
 		c := codes
 		if self {

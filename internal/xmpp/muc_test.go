@@ -217,8 +217,25 @@ func TestMUCJoinAndChat(t *testing.T) {
 	}
 
 	// XMPP to the room: Bob and Carol (Turms) get it, Alice gets it back.
-	must(t, alice.SendString(`<message to='`+room+`' type='groupchat' id='m1'><body>hello team</body></message>`))
+	// The room says who sent it (XEP-0421), whatever the client claims.
+	must(t, alice.SendString(`<message to='`+room+`' type='groupchat' id='m1'><body>hello team</body><occupant-id xmlns='urn:xmpp:occupant-id:0' id='forged'/></message>`))
 	got := expect(t, bob, groupchatFrom(room+"/alice", "hello team"))
+	occID := func(el *xmlstream.Element) string {
+		var ids []string
+		for _, c := range el.Elements() {
+			if c.Is("urn:xmpp:occupant-id:0", "occupant-id") {
+				ids = append(ids, c.Attr("id"))
+			}
+		}
+		if len(ids) != 1 {
+			t.Errorf("occupant-ids %v in %s", ids, el)
+			return ""
+		}
+		return ids[0]
+	}
+	if id := occID(got); id == "forged" || id != occID(self) || id == occID(b) {
+		t.Errorf("occupant-id of Alice's message %q; of her presence %q, of Bob's %q", id, occID(self), occID(b))
+	}
 	sid := got.Child("urn:xmpp:sid:0", "stanza-id")
 	if sid == nil || sid.Attr("by") != room || sid.Attr("id") == "" {
 		t.Fatalf("stanza-id: %s", got)
