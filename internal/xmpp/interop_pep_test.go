@@ -51,3 +51,20 @@ func TestInteropSlixmppPEP(t *testing.T) {
 		t.Fatalf("profile picture %q", u.ProfilePicture)
 	}
 }
+
+// TestInteropOMEMO runs slixmpp_omemo.py: two slixmpp clients doing OMEMO 2
+// with python-omemo (device lists and bundles over PEP with
+// publish-options), each decrypting the other's message.
+func TestInteropOMEMO(t *testing.T) {
+	const python = "/usr/bin/python3"
+	err := exec.Command(python, "-c", "import slixmpp, omemo, twomemo.etree").Run()
+	requireTool(t, err == nil, "slixmpp or python-omemo is missing: apt-get install python3-slixmpp python3-twomemo python3-xmlschema")
+	e := newEnv(t, func(c *config.Config) { c.XMPP.RequireTLS = true })
+	e.friends()
+	host, port, _ := strings.Cut(e.addr("tcp"), ":")
+	args := []string{filepath.Join(interopDir(t), "slixmpp_omemo.py"), host, port, domain}
+	if os.Getenv("HERMOD_TEST_DEBUG") != "" {
+		args = append(args, "-v")
+	}
+	runScript(t, python, args...)
+}
