@@ -173,10 +173,7 @@ func (s *session) renderRoomFeature(ev *event.Event, groupID int64) [][]byte {
 		m := &p.Message
 		el = from(m.SenderID)
 		if p.Recalled {
-			el.Add(xmlstream.New(nsRetract, "retract", "id", strconv.FormatInt(m.ID, 10))).
-				Add(xmlstream.New(nsFallback, "fallback", "for", nsRetract)).
-				Add(xmlstream.New(xmlstream.NSClient, "body").AddText(retractionFallback)).
-				Add(xmlstream.New(nsHints, "store"))
+			addRetraction(el, strconv.FormatInt(m.ID, 10))
 		} else {
 			el.Add(xmlstream.New(xmlstream.NSClient, "body").AddText(m.Text)).
 				Add(xmlstream.New(nsCorrect, "replace", "id", refOf(m)))
@@ -197,4 +194,26 @@ func (s *session) renderRoomFeature(ev *event.Event, groupID int64) [][]byte {
 		return nil
 	}
 	return [][]byte{xmlstream.Append(nil, el, "")}
+}
+
+// addRetraction adds to el the retraction of the message ref names, with
+// its fallback body and store hint.
+func addRetraction(el *xmlstream.Element, ref string) *xmlstream.Element {
+	return el.Add(xmlstream.New(nsRetract, "retract", "id", ref)).
+		Add(xmlstream.New(nsFallback, "fallback", "for", nsRetract)).
+		Add(xmlstream.New(xmlstream.NSClient, "body").AddText(retractionFallback)).
+		Add(xmlstream.New(nsHints, "store"))
+}
+
+// archivedRoomRetraction renders the announcement of a group message's
+// recall as the room archive keeps it: the retraction, by the recalled
+// message's stanza-id, from the sender's occupant JID, with the
+// announcement's own stanza-id.
+func (s *Server) archivedRoomRetraction(sys *store.Message, local, nick string) *xmlstream.Element {
+	el := xmlstream.New(xmlstream.NSClient, "message", "type", "groupchat", "id", "retract-"+strconv.FormatInt(sys.ID, 10),
+		"from", s.occupantJID(local, nick))
+	if id, ok := recalledBy(sys); ok {
+		addRetraction(el, strconv.FormatInt(id, 10))
+	}
+	return el.Add(xmlstream.New(nsStanzaID, "stanza-id", "id", strconv.FormatInt(sys.ID, 10), "by", s.roomJID(local)))
 }

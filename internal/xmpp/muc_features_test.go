@@ -161,3 +161,27 @@ func TestMUCDisplayedMarkerIsAGroupReadDate(t *testing.T) {
 		t.Fatalf("Bob got %s, want Carol's marker for %s", got, sid)
 	}
 }
+
+// The room archive keeps retractions: the recalled message is gone, its
+// retraction (by stanza-id) is in its place in time.
+func TestMUCArchiveKeepsRetractions(t *testing.T) {
+	_, gid, room, alice, bob, carol := roomWithTurmsMember(t)
+	sid := say(t, alice, room, "alice", "a1", "oops")
+	say(t, alice, room, "alice", "a2", "kept")
+	turmsGroupText(t, carol, gid, "kept")
+	must(t, alice.SendString(`<message to='`+room+`' type='groupchat' id='a3'><retract xmlns='`+nsRetract+`' id='a1'/></message>`))
+	expect(t, alice, groupchatWith(room+"/alice", nsRetract, "retract")) // reflected: done
+	p := mamQuery(t, bob, room, nil, "")
+	var got []string
+	for _, m := range p.msgs {
+		if r := m.Child(nsRetract, "retract"); r != nil {
+			got = append(got, "retract "+r.Attr("id")+" from "+m.Attr("from"))
+			continue
+		}
+		got = append(got, m.ChildText(xmlstream.NSClient, "body"))
+	}
+	want := []string{"kept", "retract " + sid + " from " + room + "/alice"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("the room archive: %q, want %q", got, want)
+	}
+}

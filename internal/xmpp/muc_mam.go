@@ -39,9 +39,10 @@ func (a roomArchive) address() string { return a.s.srv.roomJID(a.local) }
 
 // scope selects the group's messages; with names an occupant (the room's
 // address with a nick) or, the room being non-anonymous, a user's JID.
+// Recalled messages are left out; the system messages that announced their
+// recall are in, as retractions (XEP-0424: the archive keeps them).
 func (a roomArchive) scope(_ context.Context, with jid.JID) (store.MessageQuery, bool, error) {
-	notSystem := false
-	q := store.MessageQuery{Group: true, TargetIDs: []int64{a.v.Group.ID}, System: &notSystem}
+	q := store.MessageQuery{Group: true, TargetIDs: []int64{a.v.Group.ID}}
 	if with.IsZero() {
 		return q, true, nil
 	}
@@ -62,12 +63,17 @@ func (a roomArchive) scope(_ context.Context, with jid.JID) (store.MessageQuery,
 	return q, true, nil
 }
 
-func (a roomArchive) holds(m *store.Message) bool { return m.GroupID == a.v.Group.ID && !m.IsSystem }
+func (a roomArchive) holds(m *store.Message) bool { return m.GroupID == a.v.Group.ID }
 
 // forwarded renders an archived group message as the room sent it: from
 // the sender's occupant JID, with the real JID (the room is non-anonymous).
 func (a roomArchive) forwarded(m *store.Message) *xmlstream.Element {
-	el := a.s.srv.groupMessage(m, a.local, a.s.srv.senderNick(a.v, m.SenderID), false)
+	var el *xmlstream.Element
+	if m.IsSystem {
+		el = a.s.srv.archivedRoomRetraction(m, a.local, a.s.srv.senderNick(a.v, m.SenderID))
+	} else {
+		el = a.s.srv.groupMessage(m, a.local, a.s.srv.senderNick(a.v, m.SenderID), false)
+	}
 	el.Add(xmlstream.New(nsMUCUser, "x").Add(xmlstream.New(nsMUCUser, "item", "jid", a.s.srv.bareJID(m.SenderID))))
 	return el
 }

@@ -35,12 +35,8 @@ func (s *session) retract(el *xmlstream.Element, a address, ref string) {
 // retraction builds the retraction of a recalled message, as its sender's
 // client would have sent it.
 func (s *Server) retraction(m *store.Message) *xmlstream.Element {
-	return xmlstream.New(xmlstream.NSClient, "message", "type", "chat", "from", s.bareJID(m.SenderID),
-		"id", "retract-"+strconv.FormatInt(m.ID, 10)).
-		Add(xmlstream.New(nsRetract, "retract", "id", refOf(m))).
-		Add(xmlstream.New(nsFallback, "fallback", "for", nsRetract)).
-		Add(xmlstream.New(xmlstream.NSClient, "body").AddText(retractionFallback)).
-		Add(xmlstream.New(nsHints, "store"))
+	return addRetraction(xmlstream.New(xmlstream.NSClient, "message", "type", "chat", "from", s.bareJID(m.SenderID),
+		"id", "retract-"+strconv.FormatInt(m.ID, 10)), refOf(m))
 }
 
 // deliverOfflineRetractions sends, after the offline messages, the
