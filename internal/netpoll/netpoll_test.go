@@ -159,3 +159,31 @@ func TestUnsupported(t *testing.T) {
 type noFD struct{}
 
 func (noFD) SyscallConn() (syscall.RawConn, error) { return nil, errors.New("no descriptor") }
+
+func TestParking(t *testing.T) {
+	p := newPoller(t)
+	srv, cli := pair(t)
+	var pk Parking
+	open := func() bool { return false }
+	if pk.Park(p, srv, func() bool { return true }, func() {}) {
+		t.Fatal("parked while closing")
+	}
+	if pk.Cancel(p) {
+		t.Fatal("cancelled what was not parked")
+	}
+	if !pk.Park(p, srv, open, func() {}) || !pk.Parked() {
+		t.Fatal("not parked")
+	}
+	if !pk.Cancel(p) || pk.Parked() || p.Parked() != 0 {
+		t.Fatal("cancel of a parked connection failed")
+	}
+	woke := make(chan struct{})
+	if !pk.Park(p, srv, open, func() { pk.Woken(); close(woke) }) {
+		t.Fatal("not parked")
+	}
+	cli.Write([]byte("x"))
+	<-woke
+	if pk.Parked() || pk.Cancel(p) {
+		t.Fatal("a woken connection is still parked")
+	}
+}

@@ -52,9 +52,7 @@ type session struct {
 	done    chan struct{}        // closed when the session has ended
 	once    sync.Once
 
-	parkMu  sync.Mutex
-	parked  bool
-	parkTok netpoll.Token
+	parking netpoll.Parking
 	// parts counts the reader and the writer until each has stopped for
 	// good; the last one ends the session.
 	parts atomic.Int32
@@ -198,26 +196,17 @@ func (s *session) park() bool {
 	if pc == nil || s.srv.opts.Poller == nil {
 		return false
 	}
-	s.parkMu.Lock()
-	defer s.parkMu.Unlock()
-	if s.isClosing() {
-		return false // read on, to see the end
-	}
 	s.t.release()
-	tok, err := s.srv.opts.Poller.Park(pc, s.resume)
-	if err != nil {
+	if !s.parking.Park(s.srv.opts.Poller, pc, s.isClosing, s.resume) {
 		s.t.acquire()
 		return false
 	}
-	s.parked, s.parkTok = true, tok
 	return true
 }
 
 // resume is the new reader of a parked connection that has input.
 func (s *session) resume() {
-	s.parkMu.Lock()
-	s.parked = false
-	s.parkMu.Unlock()
+	s.parking.Woken()
 	s.t.acquire()
 	s.read(true)
 }
@@ -225,13 +214,7 @@ func (s *session) resume() {
 // unpark ends the read side of a closing session that is parked. Only
 // the final writer calls it, before it closes the connection.
 func (s *session) unpark() {
-	s.parkMu.Lock()
-	cancelled := s.parked && s.srv.opts.Poller.Cancel(s.parkTok)
-	if cancelled {
-		s.parked = false
-	}
-	s.parkMu.Unlock()
-	if cancelled {
+	if s.parking.Cancel(s.srv.opts.Poller) {
 		s.partDone()
 	}
 }

@@ -77,9 +77,7 @@ type session struct {
 	delivered atomic.Int64
 	gone      atomic.Bool // the client went away: nothing more reaches it
 
-	parkMu   sync.Mutex
-	parked   bool
-	parkTok  netpoll.Token
+	parking  netpoll.Parking
 	lastRead atomic.Int64 // unix nanoseconds of the last input while parked
 	ticker   *time.Timer  // keepalives, and the idle timeout while parked
 
@@ -429,41 +427,26 @@ func (s *session) park() bool {
 	if pc == nil || s.srv.opts.Poller == nil {
 		return false
 	}
-	s.parkMu.Lock()
-	defer s.parkMu.Unlock()
-	if s.isClosing() {
-		return false // read on, to see the end
-	}
 	s.t.release()
 	s.lastRead.Store(time.Now().UnixNano())
-	tok, err := s.srv.opts.Poller.Park(pc, s.resume)
-	if err != nil {
+	if !s.parking.Park(s.srv.opts.Poller, pc, s.isClosing, s.resume) {
 		s.t.acquire()
 		return false
 	}
-	s.parked, s.parkTok = true, tok
 	return true
 }
 
 // resume is the new reader of a parked connection that has input.
 func (s *session) resume() {
-	s.parkMu.Lock()
-	s.parked = false
-	s.parkMu.Unlock()
+	s.parking.Woken()
 	s.t.acquire()
 	s.read(true)
 }
 
 // unpark ends the read side of a closing session that is parked. Only
-// the final writer calls it.
+// the final writer calls it, before it closes the connection.
 func (s *session) unpark() {
-	s.parkMu.Lock()
-	cancelled := s.parked && s.srv.opts.Poller.Cancel(s.parkTok)
-	if cancelled {
-		s.parked = false
-	}
-	s.parkMu.Unlock()
-	if cancelled {
+	if s.parking.Cancel(s.srv.opts.Poller) {
 		s.partDone()
 	}
 }
@@ -490,9 +473,7 @@ func (s *session) tick() {
 		s.push(outItem{b: keepAlive}, true)
 	}
 	if idle := s.srv.opts.IdleTimeout; idle > 0 {
-		s.parkMu.Lock()
-		silent := s.parked && now-s.lastRead.Load() >= int64(idle)
-		s.parkMu.Unlock()
+		silent := s.parking.Parked() && now-s.lastRead.Load() >= int64(idle)
 		if silent {
 			s.closeWith(&xmlstream.StreamError{Condition: "connection-timeout", Text: "nothing received for too long"})
 		}
