@@ -24,8 +24,10 @@ import (
 )
 
 // Timeout bounds every wait of the client; a server that does not answer
-// within it fails the test rather than hanging it.
-var Timeout = 10 * time.Second
+// within it fails the test rather than hanging it. It is a guard against
+// hangs, not a measure: generous, because -race on a busy 2-core machine
+// makes a 2,000-member group operation take seconds.
+var Timeout = 30 * time.Second
 
 // Client is a Turms client connection.
 type Client struct {

@@ -30,8 +30,9 @@ const (
 	NSBind = "urn:ietf:params:xml:ns:xmpp-bind"
 )
 
-// Timeout bounds every wait of the client.
-var Timeout = 10 * time.Second
+// Timeout bounds every wait of the client: a guard against hangs, not a
+// measure, so generous enough for -race on a busy machine.
+var Timeout = 30 * time.Second
 
 // Client is one test connection.
 type Client struct {
