@@ -88,6 +88,9 @@ type XMPPConfig struct {
 	MUCDomain              string        `koanf:"muc_domain" help:"the multi-user chat service where groups are rooms (empty: conference.<domain>)"`
 	UploadDomain           string        `koanf:"upload_domain" help:"the HTTP file upload service, XEP-0363, there when storage is enabled (empty: upload.<domain>)"`
 	PublicWebURL           string        `koanf:"public_web_url" help:"base URL browsers reach the XMPP WebSocket and BOSH endpoints at, announced by /.well-known/host-meta (empty: the request's host)"`
+	BOSHMaxWait            time.Duration `koanf:"bosh_max_wait" help:"longest a BOSH request (XEP-0124, /http-bind on the WebSocket listeners) waits for something to answer; 0 disables BOSH"`
+	BOSHInactivity         time.Duration `koanf:"bosh_inactivity" help:"how long a BOSH session lives with no request waiting"`
+	BOSHPolling            time.Duration `koanf:"bosh_polling" help:"shortest interval between empty BOSH requests beyond the one waiting"`
 	MUCHistory             int           `koanf:"muc_history" help:"most archived messages a client gets on joining a room, whatever it asks for"`
 	TypingPause            time.Duration `koanf:"typing_pause" help:"tell XMPP clients a Turms user paused typing when no typing status followed for this long (0: never)"`
 }
@@ -186,6 +189,7 @@ func Default() Config {
 			StanzasPerSecond: 50, StanzaBurst: 200, SendQueue: 1024, MaxResources: 16, DeviceType: "OTHERS", OfflineMessages: 500,
 			RegistrationsPerMinute: 5, PEPMaxNodes: 100, PEPMaxItems: 256, PEPMaxItemBytes: 64 << 10, PrivateMaxBytes: 64 << 10,
 			MUCHistory: 50, TypingPause: 10 * time.Second,
+			BOSHMaxWait: 60 * time.Second, BOSHInactivity: 60 * time.Second, BOSHPolling: 2 * time.Second,
 		},
 		Admin:     AdminConfig{Addr: "127.0.0.1:8510"},
 		Users:     UsersConfig{ScramIterations: 4096},
@@ -236,6 +240,9 @@ func (c Config) Validate() error {
 	}
 	if c.XMPP.NegotiationTimeout <= 0 || c.XMPP.IdleTimeout <= 0 || c.XMPP.SendQueue < 1 {
 		errs = append(errs, errors.New("xmpp.negotiation_timeout and xmpp.idle_timeout must be positive, xmpp.send_queue at least 1"))
+	}
+	if c.XMPP.BOSHMaxWait < 0 || c.XMPP.BOSHPolling < 0 || (c.XMPP.BOSHMaxWait > 0 && c.XMPP.BOSHInactivity < time.Second) {
+		errs = append(errs, errors.New("xmpp.bosh_max_wait and xmpp.bosh_polling must not be negative, xmpp.bosh_inactivity at least 1s"))
 	}
 	if _, ok := DeviceTypes[c.XMPP.DeviceType]; !ok {
 		errs = append(errs, fmt.Errorf("xmpp.device_type %q is not one of DESKTOP, BROWSER, IOS, ANDROID, OTHERS", c.XMPP.DeviceType))

@@ -155,7 +155,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		AllowRegistration: xc.AllowRegistration, RegistrationsPerMinute: xc.RegistrationsPerMinute, OfflineMessages: xc.OfflineMessages, Version: Version,
 		PEPMaxNodes: xc.PEPMaxNodes, PEPMaxItems: xc.PEPMaxItems, PEPMaxItemBytes: xc.PEPMaxItemBytes, PrivateMaxBytes: xc.PrivateMaxBytes,
 		MUCDomain: xc.MUCDomain, MUCHistory: xc.MUCHistory, TypingPause: xc.TypingPause, UploadDomain: xc.UploadDomain,
-		PublicWebURL: xc.PublicWebURL,
+		PublicWebURL: xc.PublicWebURL, BOSHMaxWait: xc.BOSHMaxWait, BOSHInactivity: xc.BOSHInactivity, BOSHPolling: xc.BOSHPolling,
 	}
 	if xc.TCPAddr != "" || xc.TLSAddr != "" || xc.WSSAddr != "" {
 		cert, generated, err := certs.Load(xc.CertFile, xc.KeyFile, cfg.DataDir, cfg.Domain)

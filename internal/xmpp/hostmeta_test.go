@@ -56,8 +56,8 @@ func hostMeta(t *testing.T, base string) map[string]string {
 	return links
 }
 
-// TestHostMeta discovers the WebSocket endpoint (XEP-0156) on each HTTP
-// listener and logs in at the URL found.
+// TestHostMeta discovers the WebSocket and BOSH endpoints (XEP-0156) on
+// each HTTP listener and logs in at the URLs found.
 func TestHostMeta(t *testing.T) {
 	e := newEnv(t)
 	e.user(1001, "Alice", "")
@@ -74,6 +74,14 @@ func TestHostMeta(t *testing.T) {
 			must(t, err)
 			defer c.Close()
 			must(t, c.Login("1001", pw(1001), "web"))
+			if got := links["urn:xmpp:alt-connections:xbosh"]; got != tt.base+"/http-bind" {
+				t.Fatalf("the BOSH link is %q (links %v)", got, links)
+			}
+			b := newBOSHClient(t, links["urn:xmpp:alt-connections:xbosh"])
+			if full := b.login("1001", pw(1001), "bosh"); full != jidOf(1001)+"/bosh" {
+				t.Fatalf("bound %q over BOSH", full)
+			}
+			b.send([]string{"type", "terminate"}, "")
 		})
 	}
 }

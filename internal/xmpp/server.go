@@ -87,6 +87,11 @@ type Options struct {
 	// PublicWebURL is the base URL browsers reach the WebSocket and BOSH
 	// endpoints at, for host-meta (XEP-0156); "" is the request's own.
 	PublicWebURL string
+	// BOSHMaxWait is the longest a BOSH request waits for something to
+	// answer (0 disables BOSH); BOSHInactivity how long a BOSH session
+	// lives with no request waiting; BOSHPolling the shortest interval
+	// between empty requests beyond the one waiting.
+	BOSHMaxWait, BOSHInactivity, BOSHPolling time.Duration
 	// TypingPause is how long after a Turms user's last typing status
 	// XMPP clients are told they paused; 0 never.
 	TypingPause time.Duration
@@ -104,7 +109,7 @@ func DefaultOptions() Options {
 		LoginFailuresPerMinute: 10, StanzasPerSecond: 50, StanzaBurst: 200, SendQueue: 1024,
 		MaxResources: 16, DeviceType: 4, OfflineMessages: 500, RegistrationsPerMinute: 5, Version: "dev",
 		PEPMaxNodes: 100, PEPMaxItems: 256, PEPMaxItemBytes: 64 << 10, PrivateMaxBytes: 64 << 10,
-		MUCHistory: 50,
+		MUCHistory: 50, BOSHMaxWait: 60 * time.Second, BOSHInactivity: 60 * time.Second, BOSHPolling: 2 * time.Second,
 	}
 }
 
@@ -138,6 +143,7 @@ type Server struct {
 	capsVer  string // of the server's disco#info (XEP-0115)
 	avatars  avatars
 	rooms    *rooms // who is in which room (muc.go)
+	bosh     boshSessions
 
 	lns      []net.Listener
 	httpSrvs []*http.Server
@@ -313,6 +319,9 @@ func (s *Server) serveHTTP(ln net.Listener, secure bool) {
 	mux.HandleFunc("/xmpp-websocket", s.serveWS)
 	mux.HandleFunc("GET /.well-known/host-meta", s.serveHostMeta)
 	mux.HandleFunc("GET /.well-known/host-meta.json", s.serveHostMeta)
+	if s.boshEnabled() {
+		mux.HandleFunc(boshPath, s.serveBOSH)
+	}
 	h := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	s.mu.Lock()
 	s.httpSrvs = append(s.httpSrvs, h)

@@ -1,4 +1,5 @@
-// Drives Converse.js in headless Chromium against hermod over WebSocket:
+// Drives Converse.js in headless Chromium against hermod over WebSocket or
+// BOSH, or over what it discovers (XEP-0156):
 // converse.html logs in, fetches the roster and chats with a Turms-protocol
 // user (an echo bot run by the Go test). Prints OK and exits 0 on success.
 import { chromium } from "playwright-core";
@@ -7,7 +8,11 @@ import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 
-const [ws, jid, pw, peer] = process.argv.slice(2);
+// ws is the WebSocket URL, an http URL for BOSH, or "discover" with the
+// server's host-meta URL as hostMeta: the browser then reaches that URL
+// when Converse fetches https://<domain>/.well-known/host-meta (as if the
+// domain resolved to the server).
+const [ws, jid, pw, peer, hostMeta] = process.argv.slice(2);
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 // Serve this directory on loopback: module scripts do not load from file://.
@@ -31,7 +36,7 @@ const page_url = `http://127.0.0.1:${server.address().port}/converse.html?` +
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
+    "--disable-quic", "--no-first-run", "--ignore-certificate-errors", "--disable-component-update", "--disable-sync",
   ],
 });
 let ok = false;
@@ -39,6 +44,15 @@ try {
   const page = await browser.newPage();
   page.on("console", (m) => { if (m.type() === "error") console.log("console:", m.text()); });
   page.on("pageerror", (e) => console.log("page error:", e.message));
+  if (hostMeta) {
+    const domain = jid.split("@")[1];
+    await page.route(`https://${domain}/.well-known/host-meta*`, async (route) => {
+      const res = await fetch(hostMeta);
+      const body = await res.text();
+      console.log(`host-meta of ${domain}:\n${body}`);
+      await route.fulfill({ status: res.status, headers: Object.fromEntries(res.headers), body });
+    });
+  }
   await page.goto(page_url);
   await page.waitForFunction(() => window.hermodResult, null, { timeout: 45000 });
   const [result, log, roster] = await page.evaluate(() => [window.hermodResult, window.hermodLog, window.hermodRoster]);
