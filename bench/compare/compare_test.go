@@ -32,11 +32,11 @@ func TestScaled(t *testing.T) {
 		scale float64
 		want  sizes
 	}{
-		{1, sizes{Sessions: 18000, Concurrency: 50, Pairs: 100, Window: 8, Rate: 1000, Members: 500, Online: 200, GroupRate: 20, Duration: 20 * time.Second}},
-		{0.05, sizes{Sessions: 900, Concurrency: 50, Pairs: 5, Window: 8, Rate: 50, Members: 25, Online: 10, GroupRate: 5, Duration: 4 * time.Second}},
-		{0.5, sizes{Sessions: 9000, Concurrency: 50, Pairs: 50, Window: 8, Rate: 500, Members: 250, Online: 100, GroupRate: 10, Duration: 10 * time.Second}},
+		{1, sizes{Sessions: 18000, Concurrency: 50, Pairs: 100, Window: 8, Rate: 1000, Members: 500, Online: 200, GroupRate: 20, Senders: 4, Duration: 20 * time.Second}},
+		{0.05, sizes{Sessions: 900, Concurrency: 50, Pairs: 5, Window: 8, Rate: 50, Members: 25, Online: 10, GroupRate: 5, Senders: 4, Duration: 4 * time.Second}},
+		{0.5, sizes{Sessions: 9000, Concurrency: 50, Pairs: 50, Window: 8, Rate: 500, Members: 250, Online: 100, GroupRate: 10, Senders: 4, Duration: 10 * time.Second}},
 		// Floors keep each scenario meaningful.
-		{0.0001, sizes{Sessions: 10, Concurrency: 50, Pairs: 2, Window: 8, Rate: 20, Members: 10, Online: 5, GroupRate: 5, Duration: 4 * time.Second}},
+		{0.0001, sizes{Sessions: 10, Concurrency: 50, Pairs: 2, Window: 8, Rate: 20, Members: 10, Online: 5, GroupRate: 5, Senders: 4, Duration: 4 * time.Second}},
 	}
 	for _, tt := range tests {
 		if got := scaled(tt.scale); got != tt.want {
@@ -78,6 +78,7 @@ func TestParseFlags(t *testing.T) {
 	for _, bad := range [][]string{
 		{"--scale", "0"}, {"--servers", "openfire"}, {"--scenarios", ""}, {"--sessions", "-1"},
 		{"--members", "5", "--online", "6"}, {"stray"},
+		{"--online", "4", "--senders", "5"}, {"--members", "1", "--online", "1", "--senders", "1"},
 	} {
 		if _, err := parseFlags(bad); err == nil {
 			t.Errorf("parseFlags(%q) accepted", bad)
@@ -88,7 +89,7 @@ func TestParseFlags(t *testing.T) {
 // The config the comparison gives hermod must load as hermod loads it: a
 // renamed setting fails here, not in the middle of a run.
 func TestHermodConfigLoads(t *testing.T) {
-	s := hermodSettings{Dir: t.TempDir(), Domain: domain, XMPPPort: 15222, TurmsPort: 15510, AdminPort: 15810,
+	s := hermodSettings{Dir: t.TempDir(), Domain: domain, MUCDomain: mucDomain, XMPPPort: 15222, TurmsPort: 15510, AdminPort: 15810,
 		AdminToken: "tok", Iterations: iterations, Queue: sendQueue}
 	text, err := renderHermodConfig(s)
 	if err != nil {
@@ -111,6 +112,7 @@ func TestHermodConfigLoads(t *testing.T) {
 		{"xmpp.ws_addr", cfg.XMPP.WSAddr, ""},
 		{"xmpp.require_tls", cfg.XMPP.RequireTLS, false},
 		{"xmpp.stanzas_per_second", cfg.XMPP.StanzasPerSecond, 0},
+		{"xmpp.muc_domain", cfg.XMPP.MUCDomain, "conference.localhost"},
 		{"turms.tcp_addr", cfg.Turms.TCPAddr, "127.0.0.1:15510"},
 		{"turms.ws_addr", cfg.Turms.WSAddr, ""},
 		{"turms.requests_per_second", cfg.Turms.RequestsPerSecond, 0},
@@ -335,7 +337,7 @@ func TestProsodyFilesAreLua(t *testing.T) {
 		t.Skip(how)
 	}
 	dir := t.TempDir()
-	cfg, err := renderProsodyConfig(prosodySettings{Dir: dir, Domain: domain, Port: 15222, Iterations: 4096})
+	cfg, err := renderProsodyConfig(prosodySettings{Dir: dir, Domain: domain, MUCDomain: mucDomain, Port: 15222, Iterations: 4096})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,16 +345,27 @@ func TestProsodyFilesAreLua(t *testing.T) {
 	acct := prosodyAccount(c)
 	os.WriteFile(filepath.Join(dir, "cfg.lua"), []byte(cfg), 0o600)
 	os.WriteFile(filepath.Join(dir, "acct.dat"), []byte(acct), 0o600)
-	// The config calls VirtualHost, which Prosody defines; the account file
-	// is a chunk returning a table.
+	// The config calls VirtualHost and Component, which Prosody defines;
+	// what follows Component is that component's (kept apart here, as
+	// Prosody does). The account file is a chunk returning a table.
 	script := `
-local seen = {}
-local env = setmetatable({ VirtualHost = function(h) seen.host = h end }, { __index = function() return nil end, __newindex = function(t, k, v) rawset(t, k, v) end })
+local seen, global = { opts = {} }, {}
+local env = setmetatable({
+	VirtualHost = function(h) seen.host = h end,
+	Component = function(h) seen.component = h; return function(plugin) seen.plugin = plugin end end,
+}, { __index = function(_, k) return global[k] end, __newindex = function(_, k, v)
+	if seen.component then seen.opts[k] = v else global[k] = v end
+end })
 local f = assert(loadfile(arg[1], "t", env)); f()
 assert(seen.host == "localhost", "host")
-assert(env.default_iteration_count == 4096, "iterations")
-assert(env.c2s_require_encryption == false, "encryption")
-assert(env.c2s_ports[1] == 15222, "port")
+assert(global.default_iteration_count == 4096, "iterations")
+assert(global.c2s_require_encryption == false, "encryption")
+assert(global.c2s_ports[1] == 15222, "port")
+assert(global.default_archive_policy == true and global.modules_enabled[9] == "mam", "archive policy")
+assert(seen.component == "conference.localhost" and seen.plugin == "muc", "muc component")
+local o = seen.opts
+assert(o.modules_enabled[1] == "muc_mam" and o.muc_log_all_rooms == true and o.muc_log_expires_after == "never", "room archive")
+assert(o.muc_room_default_persistent == true and o.muc_room_default_history_length == 0, "room defaults")
 local a = assert(loadfile(arg[2], "t", {}))()
 assert(a.iteration_count == 4096 and a.salt == "salt\1\"x" and #a.stored_key == 40 and #a.server_key == 40, "account")
 print("ok")`
@@ -364,7 +377,8 @@ print("ok")`
 }
 
 func TestEjabberdConfig(t *testing.T) {
-	s := ejabberdSettings{Dir: "/w", Domain: domain, Node: "n@localhost", Port: 15222, DistPort: 15999, MaxPorts: 20000, Queue: 10000}
+	s := ejabberdSettings{Dir: "/w", Domain: domain, Node: "n@localhost", Port: 15222, DistPort: 15999, MaxPorts: 20000, Queue: 10000,
+		MUCDomain: mucDomain, RoomSize: 600}
 	yml, ctl, err := renderEjabberdConfig(s)
 	if err != nil {
 		t.Fatal(err)
@@ -373,6 +387,8 @@ func TestEjabberdConfig(t *testing.T) {
 		"port: 15222\n    ip: \"127.0.0.1\"\n    module: ejabberd_c2s",
 		"auth_password_format: scram", "auth_scram_hash: sha", "max_fsm_queue: 10000",
 		"mod_mam:\n    default: always", "mod_offline: {}",
+		"mod_muc:\n    host: \"conference.localhost\"\n", "\n    max_users: 600\n", "history_size: 0",
+		"default_room_options:\n      persistent: true\n      mam: true\n      max_users: 600\n",
 	} {
 		if !strings.Contains(yml, want) {
 			t.Errorf("ejabberd.yml lacks %q", want)
@@ -618,5 +634,75 @@ func TestSettle(t *testing.T) {
 	}
 	if quiet := settle(context.Background(), os.Getpid(), 30*time.Second); quiet >= 30*time.Second {
 		t.Errorf("settle waited its whole limit for a quiet process")
+	}
+}
+
+// The group scenario runs over XMPP on every XMPP column, the same load
+// everywhere: the peers' occupants meet in one room of their MUC service,
+// hermod's join the group the load tool makes over Turms; the Turms column
+// has the tool make the group itself.
+func TestGroupArgs(t *testing.T) {
+	env := &environment{accounts: "/w/accounts.txt", hermod: &hermodNode{set: hermodSettings{
+		Dir: "/w/hermod", XMPPPort: 15222, TurmsPort: 15510, AdminPort: 15810,
+	}}}
+	o, err := parseFlags([]string{"--scale", "0.05", "--senders", "3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := scenarioByName("group")
+	flagValue := func(args []string, name string) (string, bool) {
+		i := slices.Index(args, name)
+		if i < 0 || i+1 >= len(args) {
+			return "", false
+		}
+		return args[i+1], true
+	}
+	load := map[string]string{"--members": "25", "--online": "10", "--senders": "3", "--rate": "5", "--window": "8", "--duration": "4s"}
+	tests := []struct {
+		column                      string
+		protocol, room, turmsTarget string
+	}{
+		{"prosody", "xmpp", "bench@conference.localhost", ""},
+		{"ejabberd", "xmpp", "bench@conference.localhost", ""},
+		{"hermod-xmpp", "xmpp", "", "127.0.0.1:15510"},
+		{"hermod-turms", "turms", "", ""},
+	}
+	// A column as it is once its server runs.
+	running := func(name string) column {
+		c := newColumn(name, env)
+		switch c := c.(type) {
+		case *prosody:
+			c.proc = &process{pid: 42}
+		case *ejabberd:
+			c.proc = &process{pid: 42}
+		case *hermod:
+			c.proc = &process{pid: 42}
+		}
+		return c
+	}
+	for _, tt := range tests {
+		args := benchArgs(o, env, running(tt.column), group, "/w/r.json")
+		if args[0] != "bench" || args[1] != "group" {
+			t.Errorf("%s: %q", tt.column, args)
+		}
+		if got, _ := flagValue(args, "--protocol"); got != tt.protocol {
+			t.Errorf("%s: --protocol %q, want %q", tt.column, got, tt.protocol)
+		}
+		if got, ok := flagValue(args, "--room"); got != tt.room || ok != (tt.room != "") {
+			t.Errorf("%s: --room %q, want %q", tt.column, got, tt.room)
+		}
+		if got, ok := flagValue(args, "--turms-target"); got != tt.turmsTarget || ok != (tt.turmsTarget != "") {
+			t.Errorf("%s: --turms-target %q, want %q", tt.column, got, tt.turmsTarget)
+		}
+		for name, want := range load {
+			if got, _ := flagValue(args, name); got != want {
+				t.Errorf("%s: %s %q, want %q", tt.column, name, got, want)
+			}
+		}
+		// Only the group scenario names a room.
+		chat := benchArgs(o, env, running(tt.column), scenarioByName("chat"), "/w/r.json")
+		if slices.Contains(chat, "--room") || slices.Contains(chat, "--turms-target") {
+			t.Errorf("%s: chat with a group's flags: %q", tt.column, chat)
+		}
 	}
 }

@@ -22,6 +22,10 @@ type ejabberdSettings struct {
 	DistPort int    // Erlang distribution, so no epmd is needed
 	MaxPorts uint64 // Erlang's port (file) limit: the process's fd limit
 	Queue    int    // max_fsm_queue
+	// MUCDomain is its MUC service; RoomSize the most occupants a room
+	// takes (ejabberd's default, 200, would cap the group scenario).
+	MUCDomain string
+	RoomSize  int
 }
 
 func (s ejabberdSettings) ConfigDir() string  { return filepath.Join(s.Dir, "etc") }
@@ -79,6 +83,26 @@ modules:
   mod_offline: {}
   mod_mam:
     default: always
+  # Rooms for the group scenario (the first occupant creates one): every
+  # room message archived (mod_mam, room option mam), as hermod archives
+  # every group message; rooms persistent; no in-memory discussion history
+  # (hermod keeps none: it serves history from the archive, and the load
+  # tool asks for none); no shapers, no message interval; room size above
+  # the group's.
+  mod_muc:
+    host: "{{.MUCDomain}}"
+    access_create: all
+    max_users: {{.RoomSize}}
+    history_size: 0
+    min_message_interval: 0
+    min_presence_interval: 0
+    room_shaper: none
+    user_message_shaper: none
+    user_presence_shaper: none
+    default_room_options:
+      persistent: true
+      mam: true
+      max_users: {{.RoomSize}}
 `))
 
 // ejabberdCtlConfig is the file ejabberdctl sources: its own node name,
@@ -126,6 +150,7 @@ func (e *ejabberd) Prepare(ctx context.Context) error {
 		Node: fmt.Sprintf("hermodcompare%d@localhost", os.Getpid()),
 		Port: ports[0], DistPort: ports[1],
 		MaxPorts: e.env.fdLimit, Queue: sendQueue,
+		MUCDomain: mucDomain, RoomSize: max(200, len(e.env.ids)),
 	}
 	for _, d := range []string{e.set.ConfigDir(), e.set.Spool(), e.set.Logs()} {
 		if err := os.MkdirAll(d, 0o750); err != nil {
@@ -252,6 +277,10 @@ func b64twice(b []byte) string {
 	enc := base64.StdEncoding
 	return enc.EncodeToString([]byte(enc.EncodeToString(b)))
 }
+
+// groupArgs has the group scenario's occupants meet in one room of its MUC
+// service.
+func (e *ejabberd) groupArgs() []string { return []string{"--room", benchRoom} }
 
 func (e *ejabberd) Stop() error {
 	if e.proc == nil {

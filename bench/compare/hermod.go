@@ -20,6 +20,7 @@ import (
 type hermodSettings struct {
 	Dir        string // its own directory: config, data dir, log
 	Domain     string
+	MUCDomain  string // where its groups are rooms
 	XMPPPort   int
 	TurmsPort  int
 	AdminPort  int
@@ -51,6 +52,7 @@ require_tls = false
 stanzas_per_second = 0
 login_failures_per_minute = 0
 send_queue = {{.Queue}}
+muc_domain = "{{.MUCDomain}}"
 
 [turms]
 tcp_addr = "127.0.0.1:{{.TurmsPort}}"
@@ -121,7 +123,7 @@ func (h *hermod) Prepare(context.Context) error {
 		return err
 	}
 	s := hermodSettings{
-		Dir: filepath.Join(h.env.work, "hermod"), Domain: domain,
+		Dir: filepath.Join(h.env.work, "hermod"), Domain: domain, MUCDomain: mucDomain,
 		XMPPPort: ports[0], TurmsPort: ports[1], AdminPort: ports[2],
 		AdminToken: randomToken(), Iterations: iterations, Queue: sendQueue,
 	}
@@ -224,6 +226,17 @@ func (h *hermod) Provision(ctx context.Context) error {
 func (h *hermod) extraBenchArgs() []string {
 	s := h.node().set
 	return []string{"--provision", s.AdminURL(), "--admin-token-file", filepath.Join(s.Dir, "admin-token")}
+}
+
+// groupArgs, over XMPP, has the load tool make the group of --members over
+// Turms (with the admin API, a group type that holds them all) and the
+// online members join it as the room <group id>@conference.<domain>: on
+// hermod a room is a group. Over Turms the tool makes the group itself.
+func (h *hermod) groupArgs() []string {
+	if h.protocol != "xmpp" {
+		return nil
+	}
+	return []string{"--turms-target", fmt.Sprintf("127.0.0.1:%d", h.node().set.TurmsPort), "--muc-domain", mucDomain}
 }
 
 func (h *hermod) Stop() error {

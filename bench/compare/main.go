@@ -29,6 +29,11 @@ const (
 	domain     = "localhost"
 	iterations = 4096  // hermod's default; set in Prosody, ejabberd 23.01's fixed value
 	sendQueue  = 10000 // stanzas queued per session (ejabberd's max_fsm_queue default)
+	// mucDomain is every server's MUC service; on the peers the group
+	// scenario's occupants meet in benchRoom (hermod's rooms are its
+	// groups, <group id>@mucDomain, made by the load tool).
+	mucDomain = "conference." + domain
+	benchRoom = "bench@" + mucDomain
 )
 
 func main() {

@@ -18,7 +18,8 @@ const (
 	fullRate        = 1000  // messages per second in the fixed-rate chat
 	fullMembers     = 500   // group members (the default group type's limit)
 	fullOnline      = 200   // group members online
-	fullGroupRate   = 20    // group messages per second
+	fullGroupRate   = 20    // group messages per second, from all senders together
+	fullSenders     = 4     // group members that send
 	fullDuration    = 20 * time.Second
 	minDuration     = 4 * time.Second
 	firstID         = 100000
@@ -34,12 +35,13 @@ type sizes struct {
 	Members     int
 	Online      int
 	GroupRate   int
+	Senders     int
 	Duration    time.Duration // of each timed scenario, and how long idle sessions are held
 }
 
 // scaled returns the full-size figures multiplied by scale, each kept at a
-// floor where the scenario still means something. Concurrency and window are
-// not scaled: they shape the load rather than size it.
+// floor where the scenario still means something. Concurrency, window and
+// senders are not scaled: they shape the load rather than size it.
 func scaled(scale float64) sizes {
 	n := func(full, floor int) int { return max(floor, int(math.Round(float64(full)*scale))) }
 	return sizes{
@@ -51,6 +53,7 @@ func scaled(scale float64) sizes {
 		Members:     n(fullMembers, 10),
 		Online:      n(fullOnline, 5),
 		GroupRate:   n(fullGroupRate, 5),
+		Senders:     fullSenders,
 		Duration:    max(minDuration, time.Duration(float64(fullDuration)*scale).Round(time.Second)),
 	}
 }
@@ -99,7 +102,8 @@ func parseFlags(args []string) (options, error) {
 	rate := fs.Int("rate", 0, "messages per second in the fixed-rate chat (default 1000 × scale)")
 	members := fs.Int("members", 0, "group members (default 500 × scale)")
 	online := fs.Int("online", 0, "group members online (default 200 × scale)")
-	groupRate := fs.Int("group-rate", 0, "group messages per second (default 20 × scale)")
+	groupRate := fs.Int("group-rate", 0, "group messages per second, all senders together (default 20 × scale)")
+	senders := fs.Int("senders", 0, "group members that send (default 4)")
 	duration := fs.Duration("duration", 0, "length of each timed scenario and of the idle hold (default 20s × scale, at least 4s)")
 	columns := fs.String("servers", strings.Join(columnNames, ","), "servers to measure, in this order")
 	scenarios := fs.String("scenarios", strings.Join(scenarioNames(), ","), "scenarios to run")
@@ -123,7 +127,7 @@ func parseFlags(args []string) (options, error) {
 	}{
 		{*sessions, &o.Sizes.Sessions}, {*concurrency, &o.Sizes.Concurrency}, {*pairs, &o.Sizes.Pairs},
 		{*window, &o.Sizes.Window}, {*rate, &o.Sizes.Rate}, {*members, &o.Sizes.Members},
-		{*online, &o.Sizes.Online}, {*groupRate, &o.Sizes.GroupRate},
+		{*online, &o.Sizes.Online}, {*groupRate, &o.Sizes.GroupRate}, {*senders, &o.Sizes.Senders},
 	} {
 		if f.v < 0 {
 			return o, errors.New("load figures must not be negative")
@@ -137,6 +141,9 @@ func parseFlags(args []string) (options, error) {
 	}
 	if o.Sizes.Online > o.Sizes.Members {
 		return o, fmt.Errorf("--online %d exceeds --members %d", o.Sizes.Online, o.Sizes.Members)
+	}
+	if o.Sizes.Online < 2 || o.Sizes.Senders > o.Sizes.Online {
+		return o, fmt.Errorf("the group needs at least 2 online and no more senders (%d) than online (%d)", o.Sizes.Senders, o.Sizes.Online)
 	}
 	var err error
 	if o.Columns, err = pick(*columns, columnNames); err != nil {

@@ -16,7 +16,8 @@ import (
 type prosodySettings struct {
 	Dir        string // its own directory: config, data, pidfile, log
 	Domain     string
-	Port       int // plain c2s
+	MUCDomain  string // its MUC component
+	Port       int    // plain c2s
 	Iterations int
 }
 
@@ -59,6 +60,20 @@ archive_expires_after = "never"
 storage_archive_item_limit = 100000000
 
 VirtualHost "{{.Domain}}"
+
+-- Rooms for the group scenario (the first occupant creates one): every
+-- room message archived (mod_muc_mam, kept for ever), as hermod archives
+-- every group message; rooms persistent, as ejabberd's; no in-memory
+-- discussion history (hermod keeps none: it serves history from the
+-- archive, and the load tool asks for none). No occupant limit: Prosody's
+-- mod_muc has none.
+Component "{{.MUCDomain}}" "muc"
+	modules_enabled = { "muc_mam" }
+	restrict_room_creation = false
+	muc_room_default_persistent = true
+	muc_room_default_history_length = 0
+	muc_log_all_rooms = true
+	muc_log_expires_after = "never"
 `))
 
 func renderProsodyConfig(s prosodySettings) (string, error) {
@@ -153,7 +168,7 @@ func (p *prosody) Prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.set = prosodySettings{Dir: filepath.Join(p.env.work, "prosody"), Domain: domain, Port: ports[0], Iterations: iterations}
+	p.set = prosodySettings{Dir: filepath.Join(p.env.work, "prosody"), Domain: domain, MUCDomain: mucDomain, Port: ports[0], Iterations: iterations}
 	if err := os.MkdirAll(p.set.DataDir(), 0o750); err != nil {
 		return err
 	}
@@ -189,6 +204,10 @@ func (p *prosody) Start(ctx context.Context) error {
 }
 
 func (p *prosody) Provision(context.Context) error { return nil } // done in Prepare
+
+// groupArgs has the group scenario's occupants meet in one room of its MUC
+// component.
+func (p *prosody) groupArgs() []string { return []string{"--room", benchRoom} }
 
 func (p *prosody) Stop() error {
 	if p.proc == nil {

@@ -237,11 +237,14 @@ func benchArgs(o options, env *environment, c column, sc scenario, jsonPath stri
 	if x, ok := c.(interface{ extraBenchArgs() []string }); ok {
 		args = append(args, x.extraBenchArgs()...)
 	}
+	if x, ok := c.(interface{ groupArgs() []string }); ok && sc.Kind == "group" {
+		args = append(args, x.groupArgs()...)
+	}
 	return append(args, sc.Args(o.Sizes)...)
 }
 
 // unsupported recognises a bench run refused because the load tool lacks
-// the scenario for the protocol (groups over XMPP, which need MUC).
+// the scenario for the protocol (as an older one did groups over XMPP).
 func unsupported(log string) bool {
 	return strings.Contains(lastLine(log, nil), "not supported")
 }
