@@ -152,6 +152,12 @@ func TestServersTakeTheAccounts(t *testing.T) {
 			if fin, err := b.Expect(func(el *xmlstream.Element) bool { return el.Local == "iq" && el.Attr("id") == "mam1" }); err != nil || fin.Attr("type") != "result" {
 				t.Errorf("%s: archive query ended with %v, %v", name, fin, err)
 			}
+			// The peers' group scenario room: made by its first occupant,
+			// and archived. (hermod's rooms are its groups, made over Turms
+			// by the load tool: the comparison's smoke test runs that.)
+			if name != "hermod-xmpp" {
+				checkRoomArchives(t, a, b)
+			}
 			// A wrong password is refused.
 			x, err := xmpptest.DialTCP(c.Target(), domain, false)
 			if err != nil {
@@ -170,6 +176,72 @@ func TestServersTakeTheAccounts(t *testing.T) {
 			}
 			t.Logf("%s stopped in %s", name, time.Since(start).Round(time.Millisecond))
 		})
+	}
+}
+
+const (
+	nsMUC      = "http://jabber.org/protocol/muc"
+	nsMUCUser  = "http://jabber.org/protocol/muc#user"
+	nsMUCOwner = "http://jabber.org/protocol/muc#owner"
+	nsData     = "jabber:x:data"
+)
+
+// checkRoomArchives has a enter the group scenario's room, which creates
+// it (unlocked as an instant room, as the load tool does), and b join; a
+// message a sends to the room reaches b, and b finds it in the room's
+// archive (XEP-0313 on the room's JID), as hermod archives every group
+// message.
+func checkRoomArchives(t *testing.T, a, b *xmpptest.Client) {
+	t.Helper()
+	join := func(c *xmpptest.Client, nick string) *xmlstream.Element {
+		self := benchRoom + "/" + nick
+		if err := c.Send(xmlstream.New(xmlstream.NSClient, "presence", "to", self).
+			Add(xmlstream.New(nsMUC, "x").Add(xmlstream.New(nsMUC, "history", "maxstanzas", "0")))); err != nil {
+			t.Fatal(err)
+		}
+		p, err := c.Expect(func(el *xmlstream.Element) bool { return el.Local == "presence" && el.Attr("from") == self })
+		if err != nil || p.Attr("type") == "error" {
+			t.Fatalf("joining %s: %v %v", self, p, err)
+		}
+		return p
+	}
+	created := join(a, "a")
+	if !strings.Contains(created.String(), "code=\"201\"") && !strings.Contains(created.String(), "code='201'") {
+		t.Fatalf("the first occupant did not create the room: %s", created)
+	}
+	res, err := a.IQ("set", benchRoom, xmlstream.New(nsMUCOwner, "query").Add(xmlstream.New(nsData, "x", "type", "submit")))
+	if err != nil || res.Attr("type") != "result" {
+		t.Fatalf("instant room: %v %v", res, err)
+	}
+	join(b, "b")
+	body := "to the room"
+	if err := a.Send(xmlstream.New(xmlstream.NSClient, "message", "type", "groupchat", "to", benchRoom, "id", "g1").
+		Add(xmlstream.New(xmlstream.NSClient, "body").AddText(body))); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.Expect(func(el *xmlstream.Element) bool {
+		return el.Local == "message" && el.Attr("type") == "groupchat" && el.ChildText(xmlstream.NSClient, "body") != ""
+	})
+	if err != nil || got.ChildText(xmlstream.NSClient, "body") != body || got.Attr("from") != benchRoom+"/a" {
+		t.Fatalf("the room delivered %v, %v", got, err)
+	}
+	if err := b.Send(xmlstream.New(xmlstream.NSClient, "iq", "type", "set", "id", "mam2", "to", benchRoom).
+		Add(xmlstream.New(nsMAM, "query", "queryid", "r1"))); err != nil {
+		t.Fatal(err)
+	}
+	archived, err := b.Expect(func(el *xmlstream.Element) bool {
+		r := el.Child(nsMAM, "result")
+		return el.Local == "message" && r != nil && r.Attr("queryid") == "r1"
+	})
+	if err != nil {
+		t.Fatalf("nothing in the room's archive: %v", err)
+	}
+	inner := archived.Child(nsMAM, "result").Child(nsForward, "forwarded").Child(xmlstream.NSClient, "message")
+	if inner == nil || inner.ChildText(xmlstream.NSClient, "body") != body {
+		t.Errorf("the room archived %s", archived)
+	}
+	if fin, err := b.Expect(func(el *xmlstream.Element) bool { return el.Local == "iq" && el.Attr("id") == "mam2" }); err != nil || fin.Attr("type") != "result" {
+		t.Errorf("the room's archive query ended with %v, %v", fin, err)
 	}
 }
 
@@ -200,7 +272,7 @@ func TestCompareSmoke(t *testing.T) {
 	optIn(t)
 	docs := filepath.Join(t.TempDir(), "benchmarks.md")
 	o, err := parseFlags([]string{"--repo", "../..", "--sessions", "30", "--pairs", "3", "--rate", "30",
-		"--members", "10", "--online", "5", "--duration", "3s", "--docs", docs})
+		"--members", "10", "--online", "5", "--senders", "2", "--duration", "3s", "--docs", docs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,6 +309,14 @@ func TestCompareSmoke(t *testing.T) {
 		}
 		if logins, _ := number(c.Results["login"].Data, "logins_per_s"); logins <= 0 {
 			t.Errorf("%s: %v logins/s (%s)", c.Title, logins, c.Results["login"].Err)
+		}
+		// The group, over XMPP too: every online member but the sender gets
+		// every message.
+		g := c.Results["group"]
+		sent, _ := number(g.Data, "messages_sent")
+		delivered, _ := number(g.Data, "messages_delivered")
+		if fanout, _ := number(g.Data, "deliveries_per_message"); g.Unsupported || sent <= 0 || fanout != 4 || delivered != sent*fanout {
+			t.Errorf("%s, group: %v sent, %v delivered, %v per message, want 4 each (%s, unsupported %v)", c.Title, sent, delivered, fanout, g.Err, g.Unsupported)
 		}
 	}
 	doc, err := os.ReadFile(docs)

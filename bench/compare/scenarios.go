@@ -95,6 +95,9 @@ var scenarios = []scenario{
 		},
 		Rows: func(s sizes) []row {
 			return []row{
+				// Members that logged in (and, over XMPP, joined the
+				// room): each message goes to all of them but its sender.
+				{"members online", intMetric("sessions_held")},
 				{"messages delivered/s (all members)", floatMetric("messages_per_s", 0)},
 				{"latency p50 / p99 (ms)", latencyMetric},
 				{"server CPU (% of one core)", floatMetric("cpu_percent", 0)},
