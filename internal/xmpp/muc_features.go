@@ -62,10 +62,11 @@ func (s *session) handleRoomReference(st *seat, el *xmlstream.Element) bool {
 	out := el.Copy()
 	out.Children = nil
 	for _, c := range el.Elements() {
-		if !c.Is(nsStanzaID, "stanza-id") {
+		if !c.Is(nsStanzaID, "stanza-id") && c.Space != nsOccupantID { // only the room says these
 			out.Add(c)
 		}
 	}
+	out.Add(occupantID(st.roomID, s.userID))
 	out.SetAttr("from", s.srv.occupantJID(canonical, st.nick))
 	out.SetAttr("type", "groupchat")
 	out.Attrs = withoutAttr(out.Attrs, "to")
@@ -165,7 +166,7 @@ func (s *session) renderRoomFeature(ev *event.Event, groupID int64) [][]byte {
 	}
 	from := func(userID int64) *xmlstream.Element {
 		return xmlstream.New(xmlstream.NSClient, "message", "type", "groupchat", "id", randomID(),
-			"from", s.srv.occupantJID(st.local, s.srv.senderNick(v, userID)))
+			"from", s.srv.occupantJID(st.local, s.srv.senderNick(v, userID))).Add(occupantID(groupID, userID))
 	}
 	var el *xmlstream.Element
 	switch p := ev.Payload.(type) {
@@ -215,5 +216,6 @@ func (s *Server) archivedRoomRetraction(sys *store.Message, local, nick string) 
 	if id, ok := recalledBy(sys); ok {
 		addRetraction(el, strconv.FormatInt(id, 10))
 	}
+	el.Add(occupantID(sys.GroupID, sys.SenderID))
 	return el.Add(xmlstream.New(nsStanzaID, "stanza-id", "id", strconv.FormatInt(sys.ID, 10), "by", s.roomJID(local)))
 }

@@ -54,11 +54,19 @@ func TestMUCCorrectionAndRetractionAreGroupEditAndRecall(t *testing.T) {
 	sid := say(t, alice, room, "alice", "a1", "helo team")
 	turmsGroupText(t, carol, gid, "helo team")
 
-	// A correction names the message by the id Alice's client gave it.
-	must(t, alice.SendString(`<message to='`+room+`' type='groupchat' id='a2'><body>hello team</body><replace xmlns='`+nsCorrect+`' id='a1'/></message>`))
+	original := expect(t, bob, groupchatFrom(room+"/alice", "helo team"))
+	// A correction names the message by the id Alice's client gave it; it
+	// comes with the room's occupant id of Alice (XEP-0421), never one the
+	// client made up, so that clients match it with the original.
+	must(t, alice.SendString(`<message to='`+room+`' type='groupchat' id='a2'><body>hello team</body><replace xmlns='`+nsCorrect+`' id='a1'/>` +
+		`<occupant-id xmlns='urn:xmpp:occupant-id:0' id='forged'/></message>`))
 	got := expect(t, bob, groupchatWith(room+"/alice", nsCorrect, "replace"))
 	if got.Child(nsCorrect, "replace").Attr("id") != "a1" || got.ChildText(xmlstream.NSClient, "body") != "hello team" {
 		t.Fatalf("Bob got %s", got)
+	}
+	oid := original.Child("urn:xmpp:occupant-id:0", "occupant-id").Attr("id")
+	if n := len(got.Elements()); oid == "" || got.Child("urn:xmpp:occupant-id:0", "occupant-id").Attr("id") != oid || n != 3 {
+		t.Fatalf("the correction %s does not carry the occupant id %q of %s alone", got, oid, original)
 	}
 	expect(t, alice, groupchatWith(room+"/alice", nsCorrect, "replace")) // reflected
 	um := push(t, carol, func(r *pb.TurmsRequest) bool { return r.GetUpdateMessageRequest() != nil }).GetUpdateMessageRequest()
@@ -100,8 +108,10 @@ func TestMUCTurmsEditAndRecallReachOccupants(t *testing.T) {
 		MessageId: id, Text: proto.String("from Turms"),
 	}}})
 	c := expect(t, bob, groupchatWith(room+"/Carol", nsCorrect, "replace"))
-	if c.Child(nsCorrect, "replace").Attr("id") != ref || c.ChildText(xmlstream.NSClient, "body") != "from Turms" {
-		t.Fatalf("Bob got %s", c)
+	oid := m.Child("urn:xmpp:occupant-id:0", "occupant-id").Attr("id")
+	if c.Child(nsCorrect, "replace").Attr("id") != ref || c.ChildText(xmlstream.NSClient, "body") != "from Turms" ||
+		oid == "" || c.Child("urn:xmpp:occupant-id:0", "occupant-id").Attr("id") != oid {
+		t.Fatalf("Bob got %s after %s", c, m)
 	}
 	turmsOK(t, carol, &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateMessageRequest{UpdateMessageRequest: &pb.UpdateMessageRequest{
 		MessageId: id, RecallDate: proto.Int64(time.Now().UnixMilli()),
