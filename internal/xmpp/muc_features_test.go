@@ -58,7 +58,7 @@ func TestMUCCorrectionAndRetractionAreGroupEditAndRecall(t *testing.T) {
 	// A correction names the message by the id Alice's client gave it; it
 	// comes with the room's occupant id of Alice (XEP-0421), never one the
 	// client made up, so that clients match it with the original.
-	must(t, alice.SendString(`<message to='`+room+`' type='groupchat' id='a2'><body>hello team</body><replace xmlns='`+nsCorrect+`' id='a1'/>` +
+	must(t, alice.SendString(`<message to='`+room+`' type='groupchat' id='a2'><body>hello team</body><replace xmlns='`+nsCorrect+`' id='a1'/>`+
 		`<occupant-id xmlns='urn:xmpp:occupant-id:0' id='forged'/></message>`))
 	got := expect(t, bob, groupchatWith(room+"/alice", nsCorrect, "replace"))
 	if got.Child(nsCorrect, "replace").Attr("id") != "a1" || got.ChildText(xmlstream.NSClient, "body") != "hello team" {
