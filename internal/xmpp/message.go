@@ -161,8 +161,8 @@ func (s *session) passOn(el *xmlstream.Element, a address) {
 	if err != nil && el.Child(nsChatStates, "") == nil {
 		s.send(stanzaError(el, errFromDomain(err)))
 	}
-	if err == nil && !nc {
-		s.sendCarbons(out)
+	if err == nil && !nc && a.userID != s.userID {
+		s.sendCarbons(out) // (to oneself, the addressed resource has it already)
 	}
 }
 
