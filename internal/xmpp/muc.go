@@ -612,6 +612,9 @@ func (s *session) mucDiscoInfo(iq, q *xmlstream.Element, to jid.JID) (*xmlstream
 		field("muc#roomconfig_roomname", "text-single", roomName(v)),
 		field("muc#roomconfig_changesubject", "boolean", boolString(v.MembersMayUpdateInfo())),
 	)
+	if hash := s.roomAvatarHash(v.Group.ID); hash != "" {
+		form.Add(field("muc#roominfo_avatarhash", "text-multi", hash))
+	}
 	out.Add(form)
 	return out, nil
 }

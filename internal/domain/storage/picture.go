@@ -41,8 +41,17 @@ func (s *Service) PictureStamp(userID int64) (string, bool) {
 // UserPicture returns userID's stored picture; ResourceNotFound when
 // there is none.
 func (s *Service) UserPicture(ctx context.Context, userID int64) (*Picture, error) {
-	key := strconv.FormatInt(userID, 10)
-	f, err := os.Open(s.path(store.ResourceUserPicture, key))
+	return s.picture(ctx, store.ResourceUserPicture, strconv.FormatInt(userID, 10))
+}
+
+// GroupPicture returns a group's stored picture (an XMPP room's avatar);
+// ResourceNotFound when there is none.
+func (s *Service) GroupPicture(ctx context.Context, groupID int64) (*Picture, error) {
+	return s.picture(ctx, store.ResourceGroupPicture, strconv.FormatInt(groupID, 10))
+}
+
+func (s *Service) picture(ctx context.Context, t store.ResourceType, key string) (*Picture, error) {
+	f, err := os.Open(s.path(t, key))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, domain.Refuse(status.ResourceNotFound)
 	}
@@ -55,7 +64,7 @@ func (s *Service) UserPicture(ctx context.Context, userID int64) (*Picture, erro
 		return nil, err
 	}
 	p := &Picture{Data: data}
-	if res, err := s.st.Resources().Get(ctx, store.ResourceUserPicture, key); err == nil && res.MediaType != "" {
+	if res, err := s.st.Resources().Get(ctx, t, key); err == nil && res.MediaType != "" {
 		p.MediaType = res.MediaType
 	} else {
 		p.MediaType = http.DetectContentType(data)
