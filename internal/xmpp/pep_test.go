@@ -373,6 +373,9 @@ func TestCapsAskedOncePerHashAndVerified(t *testing.T) {
 	c := e.login(1003, "x")
 	must(t, c.SendString(capsPresence(lie)))
 	answerCaps(t, c, expect(t, c, isCapsQuery), []string{"urn:example:tune+notify", "urn:example:extra"})
+	if r, err := c.IQ("get", domain, xmlstream.New("urn:xmpp:ping", "ping")); err != nil || r.Attr("type") != "result" {
+		t.Fatalf("ping: %v %v", r, err) // the answer has been read once this is answered
+	}
 	d := e.login(1003, "y")
 	must(t, d.SendString(capsPresence(lie)))
 	expect(t, d, isCapsQuery)
