@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -92,6 +93,8 @@ type XMPPConfig struct {
 	BOSHInactivity         time.Duration `koanf:"bosh_inactivity" help:"how long a BOSH session lives with no request waiting"`
 	BOSHPolling            time.Duration `koanf:"bosh_polling" help:"shortest interval between empty BOSH requests beyond the one waiting"`
 	MUCHistory             int           `koanf:"muc_history" help:"most archived messages a client gets on joining a room, whatever it asks for"`
+	ComponentAddr          string        `koanf:"component_addr" help:"listen address for external components, XEP-0114, e.g. 127.0.0.1:5347 (empty disables)"`
+	Components             string        `koanf:"components" help:"comma-separated external components as domain=secret, e.g. bot.example.com=s3cret; a name without a dot is a subdomain of domain"`
 	TypingPause            time.Duration `koanf:"typing_pause" help:"tell XMPP clients a Turms user paused typing when no typing status followed for this long (0: never)"`
 }
 
@@ -247,6 +250,9 @@ func (c Config) Validate() error {
 	if _, ok := DeviceTypes[c.XMPP.DeviceType]; !ok {
 		errs = append(errs, fmt.Errorf("xmpp.device_type %q is not one of DESKTOP, BROWSER, IOS, ANDROID, OTHERS", c.XMPP.DeviceType))
 	}
+	if _, err := c.ComponentSecrets(); err != nil {
+		errs = append(errs, err)
+	}
 	if (c.XMPP.CertFile == "") != (c.XMPP.KeyFile == "") {
 		errs = append(errs, errors.New("xmpp.cert_file and xmpp.key_file go together"))
 	}
@@ -259,6 +265,51 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("log.format %q is not text or json", c.Log.Format))
 	}
 	return errors.Join(errs...)
+}
+
+// ComponentSecrets parses xmpp.components: the shared secret of each
+// external component (XEP-0114) by its domain, in lower case. A name
+// without a dot is a subdomain of the server's domain ("bot" is
+// bot.<domain>). A component may not take the server's own domain or that
+// of a service the server runs itself (rooms, upload).
+func (c Config) ComponentSecrets() (map[string]string, error) {
+	out := map[string]string{}
+	if strings.TrimSpace(c.XMPP.Components) == "" {
+		return out, nil
+	}
+	taken := map[string]string{strings.ToLower(c.Domain): "domain", "conference." + strings.ToLower(c.Domain): "xmpp.muc_domain",
+		"upload." + strings.ToLower(c.Domain): "xmpp.upload_domain"}
+	if c.XMPP.MUCDomain != "" {
+		taken[strings.ToLower(c.XMPP.MUCDomain)] = "xmpp.muc_domain"
+	}
+	if c.XMPP.UploadDomain != "" {
+		taken[strings.ToLower(c.XMPP.UploadDomain)] = "xmpp.upload_domain"
+	}
+	for _, entry := range strings.Split(c.XMPP.Components, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		name, secret, ok := strings.Cut(entry, "=")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if !ok || name == "" || secret == "" {
+			return nil, fmt.Errorf("xmpp.components: %q is not domain=secret", entry)
+		}
+		if strings.ContainsAny(name, "@/ \t") || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") || strings.Contains(name, "..") {
+			return nil, fmt.Errorf("xmpp.components: %q is not a domain", name)
+		}
+		if !strings.Contains(name, ".") {
+			name += "." + strings.ToLower(c.Domain)
+		}
+		if what, ok := taken[name]; ok {
+			return nil, fmt.Errorf("xmpp.components: %s is already the %s", name, what)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("xmpp.components: %s is listed twice", name)
+		}
+		out[name] = secret
+	}
+	return out, nil
 }
 
 // DeviceTypes are the Turms device type numbers by name.

@@ -155,7 +155,12 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		AllowRegistration: xc.AllowRegistration, RegistrationsPerMinute: xc.RegistrationsPerMinute, OfflineMessages: xc.OfflineMessages, Version: Version,
 		PEPMaxNodes: xc.PEPMaxNodes, PEPMaxItems: xc.PEPMaxItems, PEPMaxItemBytes: xc.PEPMaxItemBytes, PrivateMaxBytes: xc.PrivateMaxBytes,
 		MUCDomain: xc.MUCDomain, MUCHistory: xc.MUCHistory, TypingPause: xc.TypingPause, UploadDomain: xc.UploadDomain,
-		PublicWebURL: xc.PublicWebURL, BOSHMaxWait: xc.BOSHMaxWait, BOSHInactivity: xc.BOSHInactivity, BOSHPolling: xc.BOSHPolling,
+		PublicWebURL: xc.PublicWebURL, BOSHMaxWait: xc.BOSHMaxWait, BOSHInactivity: xc.BOSHInactivity, BOSHPolling: xc.BOSHPolling, ComponentAddr: xc.ComponentAddr,
+	}
+	if xo.Components, err = cfg.ComponentSecrets(); err != nil {
+		st.Close()
+		s.poller.Close()
+		return nil, err
 	}
 	if xc.TCPAddr != "" || xc.TLSAddr != "" || xc.WSSAddr != "" {
 		cert, generated, err := certs.Load(xc.CertFile, xc.KeyFile, cfg.DataDir, cfg.Domain)

@@ -86,6 +86,7 @@ func (s *session) discoItems(iq, q *xmlstream.Element, to int64) (*xmlstream.Ele
 		if s.srv.uploadEnabled() {
 			out.Add(xmlstream.New(nsDiscoItems, "item", "jid", s.srv.opts.UploadDomain, "name", "HTTP File Upload"))
 		}
+		out.Add(s.srv.componentItems()...)
 	}
 	if to != 0 && to == s.userID {
 		// XEP-0163 section 9: the owner discovers their PEP nodes.

@@ -22,6 +22,10 @@ func (s *session) handle(el *xmlstream.Element) {
 			return
 		}
 	}
+	if d, ok := s.srv.componentDomain(el.Attr("to")); ok {
+		s.toComponent(el, d) // external components: component*.go
+		return
+	}
 	if to, ok := s.srv.isMUC(el.Attr("to")); ok {
 		s.handleMUC(el, to) // rooms: muc*.go
 		return

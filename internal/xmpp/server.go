@@ -92,6 +92,10 @@ type Options struct {
 	// lives with no request waiting; BOSHPolling the shortest interval
 	// between empty requests beyond the one waiting.
 	BOSHMaxWait, BOSHInactivity, BOSHPolling time.Duration
+	// ComponentAddr is the listener of external components (XEP-0114;
+	// "" disables it), Components their shared secrets by domain.
+	ComponentAddr string
+	Components    map[string]string
 	// TypingPause is how long after a Turms user's last typing status
 	// XMPP clients are told they paused; 0 never.
 	TypingPause time.Duration
@@ -144,6 +148,7 @@ type Server struct {
 	avatars  avatars
 	rooms    *rooms // who is in which room (muc.go)
 	bosh     boshSessions
+	comps    *components // external components (component.go)
 
 	lns      []net.Listener
 	httpSrvs []*http.Server
@@ -175,6 +180,7 @@ func New(opts Options, svc Services, log *slog.Logger) *Server {
 		s.opts.UploadDomain = "upload." + opts.Domain
 	}
 	s.rooms = newRooms()
+	s.comps = newComponents(opts.Components)
 	s.modules = modules(opts)
 	s.capsVer = capsVer(sha1.New, s.serverInfo())
 	s.iq = make(map[string]iqHandler)
@@ -217,14 +223,17 @@ func (s *Server) Start() error {
 			return err
 		}
 	}
+	if err := listen(s.opts.ComponentAddr, s.acceptComponents); err != nil {
+		return err
+	}
 	for _, ln := range s.lns {
 		s.log.Info("XMPP listening", "addr", ln.Addr().String())
 	}
 	return nil
 }
 
-// Addr returns the address of the listener of kind "tcp", "tls", "ws" or
-// "wss", or nil.
+// Addr returns the address of the listener of kind "tcp", "tls", "ws",
+// "wss" or "component", or nil.
 func (s *Server) Addr(kind string) net.Addr {
 	order := []struct {
 		kind string
@@ -232,6 +241,7 @@ func (s *Server) Addr(kind string) net.Addr {
 	}{
 		{"tcp", s.opts.TCPAddr != ""}, {"tls", s.opts.TLS != nil && s.opts.TLSAddr != ""},
 		{"ws", s.opts.WSAddr != ""}, {"wss", s.opts.TLS != nil && s.opts.WSSAddr != ""},
+		{"component", s.opts.ComponentAddr != ""},
 	}
 	i := 0
 	for _, o := range order {
@@ -272,6 +282,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	for _, ss := range all {
 		ss.closeWith(&xmlstream.StreamError{Condition: "system-shutdown"})
 	}
+	s.comps.closeAll(&xmlstream.StreamError{Condition: "system-shutdown"})
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
 	select {

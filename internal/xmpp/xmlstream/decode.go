@@ -56,6 +56,7 @@ var (
 	errTextAtTop     = &StreamError{Condition: "bad-format", Text: "text outside stanzas"}
 	errNotStream     = &StreamError{Condition: "invalid-namespace", Text: "expected <stream:stream> in the streams namespace"}
 	errClientNS      = &StreamError{Condition: "invalid-namespace", Text: "the default namespace must be jabber:client"}
+	errComponentNS   = &StreamError{Condition: "invalid-namespace", Text: "the default namespace must be jabber:component:accept"}
 	errTrailingBytes = &StreamError{Condition: "not-well-formed", Text: "more than one element in a frame"}
 )
 
@@ -147,9 +148,23 @@ type Header struct {
 	To, From, Version, Lang, ID string
 }
 
-// ReadHeader reads up to and including the <stream:stream> start tag. The
-// XML declaration is allowed before it; nothing else is.
-func (d *Decoder) ReadHeader() (Header, error) {
+// ReadHeader reads up to and including the <stream:stream> start tag of a
+// client stream, whose default namespace must be jabber:client. The XML
+// declaration is allowed before it; nothing else is.
+func (d *Decoder) ReadHeader() (Header, error) { return d.readHeader(NSClient, errClientNS, false) }
+
+// ReadComponentHeader is ReadHeader for an external component's stream
+// (XEP-0114), whose default namespace must be jabber:component:accept: a
+// separate entry point, so that a client stream never passes with the
+// component namespace nor a component stream with the client's.
+func (d *Decoder) ReadComponentHeader() (Header, error) {
+	return d.readHeader(NSComponent, errComponentNS, true)
+}
+
+// readHeader reads a header whose default namespace, if declared, is
+// defaultNS; required makes the declaration mandatory (client streams have
+// always been let through without one).
+func (d *Decoder) readHeader(defaultNS string, errNS *StreamError, required bool) (Header, error) {
 	d.cr.limit = d.cr.n + int64(d.lim.MaxStanzaBytes)
 	defer func() { d.cr.limit = 0 }()
 	sawDecl := false
@@ -173,12 +188,14 @@ func (d *Decoder) ReadHeader() (Header, error) {
 				return Header{}, errNotStream
 			}
 			var h Header
+			sawNS := false
 			for _, a := range t.Attr {
 				switch {
 				case a.Name.Space == "" && a.Name.Local == "xmlns":
-					if a.Value != NSClient {
-						return Header{}, errClientNS
+					if a.Value != defaultNS {
+						return Header{}, errNS
 					}
+					sawNS = true
 				case a.Name.Space == "" && a.Name.Local == "to":
 					h.To = a.Value
 				case a.Name.Space == "" && a.Name.Local == "from":
@@ -190,6 +207,9 @@ func (d *Decoder) ReadHeader() (Header, error) {
 				case a.Name.Space == NSXML && a.Name.Local == "lang":
 					h.Lang = a.Value
 				}
+			}
+			if required && !sawNS {
+				return Header{}, errNS
 			}
 			d.base = maps.Clone(d.known)
 			return h, nil

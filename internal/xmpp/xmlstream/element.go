@@ -8,10 +8,13 @@ import "strings"
 
 // Namespaces the stream layer itself uses.
 const (
-	NSClient  = "jabber:client"
-	NSStream  = "http://etherx.jabber.org/streams"
-	NSFraming = "urn:ietf:params:xml:ns:xmpp-framing"
-	NSXML     = "http://www.w3.org/XML/1998/namespace"
+	NSClient = "jabber:client"
+	// NSComponent is the default namespace of an external component's
+	// stream (XEP-0114).
+	NSComponent = "jabber:component:accept"
+	NSStream    = "http://etherx.jabber.org/streams"
+	NSFraming   = "urn:ietf:params:xml:ns:xmpp-framing"
+	NSXML       = "http://www.w3.org/XML/1998/namespace"
 )
 
 // Element is an XML element with its namespace resolved. Children holds
@@ -192,3 +195,26 @@ func (e *Element) Copy() *Element {
 
 // String serializes e with its namespace declared.
 func (e *Element) String() string { return string(Append(nil, e, "")) }
+
+// Renamespace returns e with the namespace from replaced by to on e and on
+// the descendants that inherit it from e through elements in from (a
+// stanza's <body/>, <error/>, ...). Stanzas move so between client and
+// component streams (XEP-0114); a payload in its own namespace, and a
+// stanza forwarded inside it that declares jabber:client, stay as they
+// are. e is not changed; the subtrees left alone are shared.
+func Renamespace(e *Element, from, to string) *Element {
+	if e == nil || e.Space != from {
+		return e
+	}
+	c := &Element{Space: to, Local: e.Local, Attrs: append([]Attr(nil), e.Attrs...)}
+	if len(e.Children) > 0 {
+		c.Children = make([]Node, len(e.Children))
+		for i, n := range e.Children {
+			if ce, ok := n.(*Element); ok {
+				n = Renamespace(ce, from, to)
+			}
+			c.Children[i] = n
+		}
+	}
+	return c
+}

@@ -13,7 +13,7 @@ import (
 // the element itself unless the surrounding stream header declares it
 // (streamPrefix).
 func Append(b []byte, e *Element, parentNS string) []byte {
-	return appendElement(b, e, parentNS, parentNS == NSClient)
+	return appendElement(b, e, parentNS, parentNS == NSClient || parentNS == NSComponent)
 }
 
 func appendElement(b []byte, e *Element, parentNS string, streamPrefix bool) []byte {
@@ -147,6 +147,23 @@ func AppendStreamHeader(b []byte, from, to, id, lang string) []byte {
 		b = append(b, ` xml:lang="`...)
 		b = appendEscaped(b, lang, true)
 		b = append(b, '"')
+	}
+	return append(b, '>')
+}
+
+// AppendComponentHeader appends the server's answer to an external
+// component's stream header (XEP-0114): from names the component's domain,
+// id is the stream id its handshake hashes.
+func AppendComponentHeader(b []byte, from, id string) []byte {
+	b = append(b, `<?xml version='1.0'?><stream:stream xmlns="jabber:component:accept" xmlns:stream="http://etherx.jabber.org/streams"`...)
+	for _, a := range [...][2]string{{"from", from}, {"id", id}} {
+		if a[1] != "" {
+			b = append(b, ' ')
+			b = append(b, a[0]...)
+			b = append(b, `="`...)
+			b = appendEscaped(b, a[1], true)
+			b = append(b, '"')
+		}
 	}
 	return append(b, '>')
 }
