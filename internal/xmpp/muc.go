@@ -142,7 +142,7 @@ func (r *rooms) seatOf(s *session, groupID int64) *seat {
 }
 
 // occupants returns the occupants of a room, each with the seat whose
-// presence stands for it (the latest), except the session except.
+// presence stands for it (the latest).
 func (r *rooms) occupants(groupID int64) []occupantView {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -270,7 +270,7 @@ func (r *rooms) taken(groupID int64, nick string, userID int64) bool {
 	return o != nil && o.userID != userID && len(o.seats) > 0
 }
 
-// sessions returns every seat of a room (a copy).
+// seats returns every seat of a room (a copy).
 func (r *rooms) seats(groupID int64) []*seat {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -578,7 +578,7 @@ func mucRole(v *group.View, userID int64) string {
 	return "participant"
 }
 
-// mucDisco answers service discovery of the service and its rooms.
+// mucDiscoInfo answers service discovery of the service and its rooms.
 func (s *session) mucDiscoInfo(iq, q *xmlstream.Element, to jid.JID) (*xmlstream.Element, error) {
 	if iq.Attr("type") != "get" {
 		return nil, errBadRequest("")
