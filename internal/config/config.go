@@ -92,6 +92,9 @@ type XMPPConfig struct {
 	BOSHMaxWait            time.Duration `koanf:"bosh_max_wait" help:"longest a BOSH request (XEP-0124, /http-bind on the WebSocket listeners) waits for something to answer; 0 disables BOSH"`
 	BOSHInactivity         time.Duration `koanf:"bosh_inactivity" help:"how long a BOSH session lives with no request waiting"`
 	BOSHPolling            time.Duration `koanf:"bosh_polling" help:"shortest interval between empty BOSH requests beyond the one waiting"`
+	ExternalServices       string        `koanf:"external_services" help:"comma-separated STUN and TURN servers offered to clients by XEP-0215, e.g. stun:turn.example.com,turn:turn.example.com:3478?transport=tcp (empty: none)"`
+	TURNSecret             string        `koanf:"turn_secret" help:"shared secret of the TURN servers (TURN REST API, coturn use-auth-secret): TURN services then come with temporary credentials"`
+	TURNCredentialTTL      time.Duration `koanf:"turn_credential_ttl" help:"how long the temporary TURN credentials stay valid"`
 	MUCHistory             int           `koanf:"muc_history" help:"most archived messages a client gets on joining a room, whatever it asks for"`
 	ComponentAddr          string        `koanf:"component_addr" help:"listen address for external components, XEP-0114, e.g. 127.0.0.1:5347 (empty disables)"`
 	Components             string        `koanf:"components" help:"comma-separated external components as domain=secret, e.g. bot.example.com=s3cret; a name without a dot is a subdomain of domain"`
@@ -193,6 +196,7 @@ func Default() Config {
 			RegistrationsPerMinute: 5, PEPMaxNodes: 100, PEPMaxItems: 256, PEPMaxItemBytes: 64 << 10, PrivateMaxBytes: 64 << 10,
 			MUCHistory: 50, TypingPause: 10 * time.Second,
 			BOSHMaxWait: 60 * time.Second, BOSHInactivity: 60 * time.Second, BOSHPolling: 2 * time.Second,
+			TURNCredentialTTL: 24 * time.Hour,
 		},
 		Admin:     AdminConfig{Addr: "127.0.0.1:8510"},
 		Users:     UsersConfig{ScramIterations: 4096},
@@ -246,6 +250,9 @@ func (c Config) Validate() error {
 	}
 	if c.XMPP.BOSHMaxWait < 0 || c.XMPP.BOSHPolling < 0 || (c.XMPP.BOSHMaxWait > 0 && c.XMPP.BOSHInactivity < time.Second) {
 		errs = append(errs, errors.New("xmpp.bosh_max_wait and xmpp.bosh_polling must not be negative, xmpp.bosh_inactivity at least 1s"))
+	}
+	if c.XMPP.TURNCredentialTTL < time.Second {
+		errs = append(errs, errors.New("xmpp.turn_credential_ttl must be at least 1s"))
 	}
 	if _, ok := DeviceTypes[c.XMPP.DeviceType]; !ok {
 		errs = append(errs, fmt.Errorf("xmpp.device_type %q is not one of DESKTOP, BROWSER, IOS, ANDROID, OTHERS", c.XMPP.DeviceType))

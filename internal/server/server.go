@@ -156,11 +156,17 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		PEPMaxNodes: xc.PEPMaxNodes, PEPMaxItems: xc.PEPMaxItems, PEPMaxItemBytes: xc.PEPMaxItemBytes, PrivateMaxBytes: xc.PrivateMaxBytes,
 		MUCDomain: xc.MUCDomain, MUCHistory: xc.MUCHistory, TypingPause: xc.TypingPause, UploadDomain: xc.UploadDomain,
 		PublicWebURL: xc.PublicWebURL, BOSHMaxWait: xc.BOSHMaxWait, BOSHInactivity: xc.BOSHInactivity, BOSHPolling: xc.BOSHPolling, ComponentAddr: xc.ComponentAddr,
+		TURNSecret: xc.TURNSecret, TURNCredentialTTL: xc.TURNCredentialTTL,
 	}
 	if xo.Components, err = cfg.ComponentSecrets(); err != nil {
 		st.Close()
 		s.poller.Close()
 		return nil, err
+	}
+	if xo.ExternalServices, err = xmpp.ParseExternalServices(xc.ExternalServices); err != nil {
+		st.Close()
+		s.poller.Close()
+		return nil, fmt.Errorf("xmpp.external_services: %w", err)
 	}
 	if xc.TCPAddr != "" || xc.TLSAddr != "" || xc.WSSAddr != "" {
 		cert, generated, err := certs.Load(xc.CertFile, xc.KeyFile, cfg.DataDir, cfg.Domain)

@@ -29,7 +29,7 @@ func modules(opts Options) []*module {
 		rosterModule(), discoModule(), pingModule(), versionModule(opts.Version), timeModule(),
 		vcardModule(), blockingModule(), sessionModule(), registerModule(), messageModule(), featuresModule(),
 		pepModule(), privateModule(), avatarModule(), bookmarksModule(),
-		mamModule(), carbonsModule(),
+		mamModule(), carbonsModule(), extdiscoModule(opts),
 	}
 	return ms
 }

@@ -96,6 +96,12 @@ type Options struct {
 	// "" disables it), Components their shared secrets by domain.
 	ComponentAddr string
 	Components    map[string]string
+	// ExternalServices are the STUN and TURN servers offered by external
+	// service discovery (XEP-0215, extdisco.go); TURNSecret, when set,
+	// gives TURN services credentials valid for TURNCredentialTTL.
+	ExternalServices  []ExternalService
+	TURNSecret        string
+	TURNCredentialTTL time.Duration
 	// TypingPause is how long after a Turms user's last typing status
 	// XMPP clients are told they paused; 0 never.
 	TypingPause time.Duration
@@ -114,6 +120,7 @@ func DefaultOptions() Options {
 		MaxResources: 16, DeviceType: 4, OfflineMessages: 500, RegistrationsPerMinute: 5, Version: "dev",
 		PEPMaxNodes: 100, PEPMaxItems: 256, PEPMaxItemBytes: 64 << 10, PrivateMaxBytes: 64 << 10,
 		MUCHistory: 50, BOSHMaxWait: 60 * time.Second, BOSHInactivity: 60 * time.Second, BOSHPolling: 2 * time.Second,
+		TURNCredentialTTL: 24 * time.Hour,
 	}
 }
 
