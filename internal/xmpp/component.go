@@ -23,11 +23,16 @@ type components struct {
 	bound   map[string]*componentConn   // authenticated, by domain
 	conns   map[*componentConn]struct{} // every open connection
 	stopped bool
+	// directed holds, by session, the component JIDs it sent available
+	// presence to, which get its unavailable presence (RFC 6121 section
+	// 4.6.3) when it goes unavailable or away.
+	directed map[*session]map[string]bool
 }
 
 func newComponents(secrets map[string]string) *components {
 	c := &components{secrets: make(map[string]string, len(secrets)),
-		bound: make(map[string]*componentConn), conns: make(map[*componentConn]struct{})}
+		bound: make(map[string]*componentConn), conns: make(map[*componentConn]struct{}),
+		directed: make(map[*session]map[string]bool)}
 	for d, secret := range secrets {
 		c.secrets[strings.ToLower(d)] = secret
 	}
@@ -133,4 +138,54 @@ func (s *Server) componentItems() []*xmlstream.Element {
 		out = append(out, xmlstream.New(nsDiscoItems, "item", "jid", d))
 	}
 	return out
+}
+
+// notePresence remembers or forgets a session's directed presence to a
+// component JID.
+func (cs *components) notePresence(s *session, to, typ string) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	switch typ {
+	case "":
+		if cs.directed[s] == nil {
+			cs.directed[s] = make(map[string]bool)
+		}
+		cs.directed[s][to] = true
+	case "unavailable":
+		delete(cs.directed[s], to)
+		if len(cs.directed[s]) == 0 {
+			delete(cs.directed, s)
+		}
+	}
+}
+
+// unavailableToComponents sends the session's unavailable presence (p,
+// or a plain one when nil) to the component JIDs it sent presence to, and
+// forgets them.
+func (s *session) unavailableToComponents(p *xmlstream.Element) {
+	cs := s.srv.comps
+	if len(cs.secrets) == 0 {
+		return
+	}
+	cs.mu.Lock()
+	targets := cs.directed[s]
+	delete(cs.directed, s)
+	cs.mu.Unlock()
+	if len(targets) == 0 {
+		return
+	}
+	if p == nil {
+		p = xmlstream.New(xmlstream.NSClient, "presence", "type", "unavailable", "from", s.jid.String())
+	}
+	for to := range targets {
+		j, err := jid.Parse(to)
+		if err != nil {
+			continue
+		}
+		if c := cs.get(j.Domain); c != nil {
+			u := p.Copy()
+			u.SetAttr("to", to)
+			c.send(u)
+		}
+	}
 }

@@ -197,6 +197,9 @@ func (s *session) toComponent(el *xmlstream.Element, domain string) {
 	c.SetAttr("from", s.jid.String())
 	comp := s.srv.comps.get(domain)
 	typ := el.Attr("type")
+	if el.Local == "presence" {
+		s.srv.comps.notePresence(s, el.Attr("to"), typ)
+	}
 	refusable := (el.Local == "iq" && (typ == "get" || typ == "set")) || (el.Local == "message" && typ != "error")
 	switch {
 	case comp == nil:

@@ -295,3 +295,35 @@ func TestComponentRouting(t *testing.T) {
 		t.Fatalf("roster: %s", res)
 	}
 }
+
+// A component that got a resource's presence gets its unavailable
+// presence when the resource says so or goes away (RFC 6121 section
+// 4.6.3).
+func TestComponentDirectedPresence(t *testing.T) {
+	e := componentEnv(t)
+	e.user(1001, "Alice", "")
+	bot := e.component(botDomain, "s3cret")
+
+	alice := e.online(1001, "phone")
+	must(t, alice.SendString(`<presence to='room@`+botDomain+`'/>`))
+	expect(t, bot, xmpptest.Is("presence", "from", alice.JID, "to", "room@"+botDomain))
+	must(t, alice.SendString(`<presence type='unavailable'><status>bye</status></presence>`))
+	gone := expect(t, bot, xmpptest.Is("presence", "from", alice.JID, "type", "unavailable"))
+	if gone.Attr("to") != "room@"+botDomain || gone.ChildText(xmlstream.NSComponent, "status") != "bye" {
+		t.Fatalf("the component got %s", gone)
+	}
+
+	// A resource that never sent initial presence, gone with its connection.
+	tablet := e.login(1001, "tablet")
+	must(t, tablet.SendString(`<presence to='`+botDomain+`'/>`))
+	expect(t, bot, xmpptest.Is("presence", "from", tablet.JID, "to", botDomain))
+	tablet.Close()
+	expect(t, bot, xmpptest.Is("presence", "from", tablet.JID, "type", "unavailable", "to", botDomain))
+
+	// An available resource that disconnects.
+	must(t, alice.SendString(`<presence/>`))
+	must(t, alice.SendString(`<presence to='`+botDomain+`'><show>dnd</show></presence>`))
+	expect(t, bot, xmpptest.Is("presence", "from", alice.JID, "to", botDomain))
+	alice.Close()
+	expect(t, bot, xmpptest.Is("presence", "from", alice.JID, "type", "unavailable", "to", botDomain))
+}

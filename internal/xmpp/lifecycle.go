@@ -23,6 +23,9 @@ func (s *session) offline() {
 	s.stopPauses()
 	s.forgetCaps()
 	s.srv.svc.Metrics.SessionClosed("xmpp")
+	// Components the resource sent presence to hear it is gone, whether or
+	// not it was available (component*.go).
+	s.unavailableToComponents(nil)
 	if !found {
 		return
 	}

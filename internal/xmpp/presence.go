@@ -146,6 +146,7 @@ func (s *session) goUnavailable(el *xmlstream.Element) {
 		s.srv.svc.Messages.Relay(s.ctx(), s.requester(), uid, &stanzaOrigin{el: p})
 	}
 	s.directed = nil
+	s.unavailableToComponents(p) // component*.go
 	s.leaveAllRooms(el != nil)
 	if el != nil {
 		s.sendBytes(xmlstream.Append(nil, p, "")) // echo to the resource itself
