@@ -99,6 +99,9 @@ type XMPPConfig struct {
 	ComponentAddr          string        `koanf:"component_addr" help:"listen address for external components, XEP-0114, e.g. 127.0.0.1:5347 (empty disables)"`
 	Components             string        `koanf:"components" help:"comma-separated external components as domain=secret, e.g. bot.example.com=s3cret; a name without a dot is a subdomain of domain"`
 	TypingPause            time.Duration `koanf:"typing_pause" help:"tell XMPP clients a Turms user paused typing when no typing status followed for this long (0: never)"`
+	SMResumeTimeout        time.Duration `koanf:"sm_resume_timeout" help:"how long a stream-managed session whose connection broke waits to be resumed, XEP-0198 (0: no resumption)"`
+	SMMaxUnacked           int           `koanf:"sm_max_unacked" help:"most stanzas a stream-managed client may leave unacknowledged before its stream is closed"`
+	PushBody               bool          `koanf:"push_body" help:"include the message text in push notifications to app servers, XEP-0357"`
 }
 
 // AdminConfig is the admin HTTP API.
@@ -197,6 +200,7 @@ func Default() Config {
 			MUCHistory: 50, TypingPause: 10 * time.Second,
 			BOSHMaxWait: 60 * time.Second, BOSHInactivity: 60 * time.Second, BOSHPolling: 2 * time.Second,
 			TURNCredentialTTL: 24 * time.Hour,
+			SMResumeTimeout:   5 * time.Minute, SMMaxUnacked: 1000,
 		},
 		Admin:     AdminConfig{Addr: "127.0.0.1:8510"},
 		Users:     UsersConfig{ScramIterations: 4096},
@@ -253,6 +257,9 @@ func (c Config) Validate() error {
 	}
 	if c.XMPP.TURNCredentialTTL < time.Second {
 		errs = append(errs, errors.New("xmpp.turn_credential_ttl must be at least 1s"))
+	}
+	if c.XMPP.SMResumeTimeout < 0 || c.XMPP.SMMaxUnacked < 1 {
+		errs = append(errs, errors.New("xmpp.sm_resume_timeout may not be negative, xmpp.sm_max_unacked must be at least 1"))
 	}
 	if _, ok := DeviceTypes[c.XMPP.DeviceType]; !ok {
 		errs = append(errs, fmt.Errorf("xmpp.device_type %q is not one of DESKTOP, BROWSER, IOS, ANDROID, OTHERS", c.XMPP.DeviceType))

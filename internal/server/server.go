@@ -96,7 +96,8 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	mo.UpdateReadDateAfterSend = mc.UpdateReadDateAfterSend
 	mo.NotifyGroupMembersOfReadDate = mc.NotifyGroupOfReadDate
 	mo.MaxReactionsPerUser = mc.MaxReactionsPerUser
-	msgs := message.New(st, s.router, ids, rels, mo)
+	watched := &watchedPublisher{Publisher: s.router} // XMPP push notifications watch messages
+	msgs := message.New(st, watched, ids, rels, mo)
 
 	gro := group.DefaultOptions()
 	gro.ActivateGroupWhenCreated = cfg.Groups.ActivateWhenCreated
@@ -157,6 +158,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		MUCDomain: xc.MUCDomain, MUCHistory: xc.MUCHistory, TypingPause: xc.TypingPause, UploadDomain: xc.UploadDomain,
 		PublicWebURL: xc.PublicWebURL, BOSHMaxWait: xc.BOSHMaxWait, BOSHInactivity: xc.BOSHInactivity, BOSHPolling: xc.BOSHPolling, ComponentAddr: xc.ComponentAddr,
 		TURNSecret: xc.TURNSecret, TURNCredentialTTL: xc.TURNCredentialTTL,
+		SMResumeTimeout: xc.SMResumeTimeout, SMMaxUnacked: xc.SMMaxUnacked, PushBody: xc.PushBody,
 	}
 	if xo.Components, err = cfg.ComponentSecrets(); err != nil {
 		st.Close()
@@ -186,6 +188,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		Store: st, Users: s.users, Relations: rels, Messages: msgs, Presence: pres, Router: s.router, Metrics: s.metrics,
 		Storage: s.files.service(), Groups: groups,
 	}, log)
+	watched.watch(s.xmpp.Observe)
 
 	if cfg.Admin.Addr != "" {
 		token, err := admin.LoadOrCreateToken(cfg.Admin.Token, cfg.DataDir)

@@ -11,6 +11,9 @@ import (
 
 // handle processes one stanza of a bound session.
 func (s *session) handle(el *xmlstream.Element) {
+	if s.streamNonza(el) {
+		return // stream management, client state (sm.go, csi.go)
+	}
 	if el.Space != xmlstream.NSClient {
 		s.closeWith(&xmlstream.StreamError{Condition: "unsupported-stanza-type", Text: "<" + el.Local + "/> in " + el.Space})
 		return

@@ -12,6 +12,7 @@ func (s *session) online() {
 		st = presence.Available
 	}
 	s.srv.svc.Router.Register(s, false, st)
+	s.srv.pushSeen(s.userID)
 	s.srv.svc.Metrics.SessionOpened("xmpp")
 	s.debug("bound", "jid", s.jid.String())
 }
@@ -20,6 +21,7 @@ func (s *session) online() {
 // is gone.
 func (s *session) offline() {
 	found, last := s.srv.svc.Router.Unregister(s)
+	s.smForget()
 	s.stopPauses()
 	s.forgetCaps()
 	s.srv.svc.Metrics.SessionClosed("xmpp")

@@ -30,6 +30,7 @@ func modules(opts Options) []*module {
 		vcardModule(), blockingModule(), sessionModule(), registerModule(), messageModule(), featuresModule(),
 		pepModule(), privateModule(), avatarModule(), bookmarksModule(),
 		mamModule(), carbonsModule(), extdiscoModule(opts),
+		smModule(), csiModule(), pushModule(),
 	}
 	return ms
 }

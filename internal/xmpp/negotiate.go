@@ -67,6 +67,9 @@ func (s *session) negotiate() error {
 			if err == errRestart {
 				break
 			}
+			if _, ok := err.(*resumedStream); ok {
+				return err
+			}
 			if err != nil {
 				return err
 			}
@@ -170,6 +173,8 @@ func (s *session) negotiateStep(el *xmlstream.Element, authenticated *bool) erro
 		return s.t.flush()
 	case !*authenticated:
 		return &xmlstream.StreamError{Condition: "not-authorized"}
+	case el.Space == nsSM:
+		return s.negotiateSM(el) // resumption (sm.go)
 	default:
 		return &xmlstream.StreamError{Condition: "unsupported-stanza-type"}
 	}

@@ -108,6 +108,13 @@ type Options struct {
 	// Poller parks idle plain-TCP connections; nil keeps a reading
 	// goroutine on every connection.
 	Poller *netpoll.Poller
+	// SMResumeTimeout is how long a stream-managed session waits for its
+	// client to resume it (XEP-0198); 0 disables resumption. SMMaxUnacked
+	// caps the stanzas a client may leave unacknowledged.
+	SMResumeTimeout time.Duration
+	SMMaxUnacked    int
+	// PushBody includes a message's text in push notifications (XEP-0357).
+	PushBody bool
 }
 
 // DefaultOptions are the defaults of a stand-alone server.
@@ -121,6 +128,7 @@ func DefaultOptions() Options {
 		PEPMaxNodes: 100, PEPMaxItems: 256, PEPMaxItemBytes: 64 << 10, PrivateMaxBytes: 64 << 10,
 		MUCHistory: 50, BOSHMaxWait: 60 * time.Second, BOSHInactivity: 60 * time.Second, BOSHPolling: 2 * time.Second,
 		TURNCredentialTTL: 24 * time.Hour,
+		SMResumeTimeout:   5 * time.Minute, SMMaxUnacked: 1000,
 	}
 }
 
@@ -156,6 +164,8 @@ type Server struct {
 	rooms    *rooms // who is in which room (muc.go)
 	bosh     boshSessions
 	comps    *components // external components (component.go)
+	sm       smRegistry
+	pushes   pushRegistry // push.go
 
 	lns      []net.Listener
 	httpSrvs []*http.Server

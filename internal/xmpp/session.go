@@ -93,6 +93,11 @@ type session struct {
 
 	// pauses end Turms users' typing (see typing.go).
 	pauses typingPauses
+
+	// Stream management (sm.go) and client state indication (csi.go).
+	smOn atomic.Bool // the client enabled stream management
+	sm   smState
+	csi  csiState
 }
 
 // outItem is a serialized stanza, or an event the writer renders. msgID
@@ -102,6 +107,8 @@ type outItem struct {
 	b     []byte
 	ev    *event.Event
 	msgID int64
+	// sm marks stream management's own elements, which are not stanzas.
+	sm smMark
 }
 
 func newSession(srv *Server, t transport) *session {
@@ -162,6 +169,10 @@ func (s *session) run() {
 	})
 	err := s.negotiate()
 	timer.Stop()
+	if r, ok := err.(*resumedStream); ok {
+		r.s.readResumed(s.t) // this connection now carries an earlier session (sm.go)
+		return
+	}
 	if err != nil {
 		s.failNegotiation(err)
 		s.srv.track(s, false)
@@ -237,7 +248,7 @@ func (s *session) Deliver(ev *event.Event) {
 		return
 	}
 	it, ok := s.prepare(ev)
-	if !ok {
+	if !ok || s.csiHold(ev, it) {
 		return
 	}
 	if !s.push(it, false) {
@@ -257,6 +268,7 @@ func (s *session) closeWith(se *xmlstream.StreamError) {
 			s.t.close() // negotiation has no writer to do it
 			return
 		}
+		s.smEndDetached()
 		s.kick() // the writer ends the stream; it may not run here, on the router's goroutine
 	})
 }
@@ -281,7 +293,13 @@ func (s *session) kick() {
 // and ends the stream once the session is closing.
 func (s *session) write() {
 	for {
-		if items := s.queue.Take(); len(items) > 0 && !s.writeBatch(items) {
+		if s.smDetached() && s.smHoldWriter() {
+			return // writing stays set: no writer starts until a resumption (sm.go)
+		}
+		if items := s.smTakeResend(s.queue.Take()); len(items) > 0 && !s.writeBatch(items) {
+			if s.smDetach() {
+				continue
+			}
 			s.closeWith(nil)
 		}
 		if s.isClosing() {
@@ -293,6 +311,12 @@ func (s *session) write() {
 			return
 		}
 		s.writing.Store(false)
+		if s.smDetached() {
+			if !s.writing.CompareAndSwap(false, true) || s.smHoldWriter() {
+				return
+			}
+			continue
+		}
 		// Something pushed between Take and Store found a writer running
 		// and did not start one: look again.
 		if s.queue.Len() == 0 && !s.isClosing() {
@@ -320,22 +344,32 @@ func (s *session) writeBatch(items []outItem) bool {
 		}
 		if it.ev != nil {
 			for _, b := range s.renderDeferred(it.ev) {
+				if !s.smWritten(b, &it) {
+					s.closeWith(errTooManyUnacked)
+				}
 				if s.t.write(b) != nil {
 					return false
 				}
 			}
 			continue
 		}
+		if len(it.b) > 0 && !s.smWritten(it.b, &it) {
+			s.closeWith(errTooManyUnacked)
+		}
 		if len(it.b) > 0 && s.t.write(it.b) != nil {
 			return false
 		}
+	}
+	if r := s.smRequest(); r != nil && s.t.write(r) != nil {
+		return false
 	}
 	if s.t.flush() != nil {
 		return false
 	}
 	// A message counts as delivered once flushed to a client that is still
 	// there: what is written after it went away waits for its next login.
-	if last > s.delivered.Load() && !s.gone.Load() {
+	// With stream management, once acknowledged (sm.go).
+	if last > s.delivered.Load() && !s.gone.Load() && !s.smOn.Load() {
 		s.delivered.Store(last)
 	}
 	return true
@@ -403,6 +437,9 @@ func (s *session) read(resumed bool) {
 }
 
 func (s *session) readFailed(err error) {
+	if s.smDetached() && s.smHoldReader() {
+		return // the reader's part waits for a resumption (sm.go)
+	}
 	var se *xmlstream.StreamError
 	var ne net.Error
 	switch {
@@ -411,10 +448,16 @@ func (s *session) readFailed(err error) {
 		s.closeWith(se)
 	case errors.As(err, &ne) && ne.Timeout():
 		s.gone.Store(true)
+		if s.smDetach() && s.smHoldReader() {
+			return
+		}
 		s.closeWith(&xmlstream.StreamError{Condition: "connection-timeout", Text: "nothing received for too long"})
 	default:
 		s.gone.Store(true)
 		s.debug("stream ended", "err", err)
+		if err != xmlstream.ErrClosed && s.smDetach() && s.smHoldReader() {
+			return // the connection broke: a resumable session waits (sm.go)
+		}
 		s.closeWith(nil) // the client closed the stream or went away
 	}
 	s.partDone()
@@ -429,7 +472,7 @@ func (s *session) park() bool {
 	}
 	s.t.release()
 	s.lastRead.Store(time.Now().UnixNano())
-	if !s.parking.Park(s.srv.opts.Poller, pc, s.isClosing, s.resume) {
+	if !s.parking.Park(s.srv.opts.Poller, pc, s.closingOrDetached, s.resume) {
 		s.t.acquire()
 		return false
 	}

@@ -302,7 +302,7 @@ func (t *wsTransport) next() (*xmlstream.Element, error) {
 		return nil, err
 	}
 	if el.Is(xmlstream.NSFraming, "close") {
-		return nil, io.EOF
+		return nil, xmlstream.ErrClosed
 	}
 	if el.Is(xmlstream.NSFraming, "open") {
 		return nil, &xmlstream.StreamError{Condition: "bad-format", Text: "unexpected <open/>"}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"strings"
@@ -219,6 +220,10 @@ func (d *Decoder) readHeader(defaultNS string, errNS *StreamError, required bool
 	}
 }
 
+// ErrClosed is io.EOF as Next returns it when the peer closed the stream
+// with </stream:stream>, unlike a connection that just ended.
+var ErrClosed = fmt.Errorf("the stream was closed: %w", io.EOF)
+
 // Next returns the next top-level element, skipping whitespace keepalives.
 // It returns io.EOF when the peer closes the stream with </stream:stream>.
 func (d *Decoder) Next() (*Element, error) {
@@ -234,7 +239,7 @@ func (d *Decoder) Next() (*Element, error) {
 				return nil, errTextAtTop
 			}
 		case xml.EndElement:
-			return nil, io.EOF
+			return nil, ErrClosed
 		case xml.StartElement:
 			el, err := d.element(t, 1)
 			d.cr.limit = 0

@@ -38,8 +38,8 @@ func TestStream(t *testing.T) {
 	if got, want := string(Append(nil, el, NSClient)), `<message to="a@b" type="chat"><body>hi &amp; bye</body><x xmlns="urn:x"><y/></x></message>`; got != want {
 		t.Fatalf("serialized\n%s\nwant\n%s", got, want)
 	}
-	if _, err := d.Next(); err != io.EOF {
-		t.Fatalf("after </stream:stream>: %v, want EOF", err)
+	if _, err := d.Next(); err != ErrClosed || !errors.Is(err, io.EOF) {
+		t.Fatalf("after </stream:stream>: %v, want ErrClosed (an EOF)", err)
 	}
 }
 

@@ -453,6 +453,41 @@ func (c *Client) WaitEnd() error {
 	}
 }
 
+// Resume asks to resume a stream-managed session (XEP-0198) instead of
+// binding, and returns the server's answer; once <resumed/>, the client
+// reads in the background as after Bind.
+func (c *Client) Resume(previd string, h int) (*xmlstream.Element, error) {
+	if err := c.Send(xmlstream.New("urn:xmpp:sm:3", "resume", "previd", previd, "h", fmt.Sprint(h))); err != nil {
+		return nil, err
+	}
+	r, err := c.readOne()
+	if err == nil && r.Local == "resumed" {
+		c.startReading()
+	}
+	return r, err
+}
+
+// Drop closes the connection without ending the stream, as a phone that
+// lost its network does.
+func (c *Client) Drop() {
+	if c.ws != nil {
+		c.ws.CloseNow()
+	} else {
+		c.conn.Close()
+	}
+	if c.reading {
+		<-c.done
+	}
+	c.reading = false
+}
+
+// Pending returns what was received and not yet matched by Expect.
+func (c *Client) Pending() []*xmlstream.Element {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]*xmlstream.Element(nil), c.backlog...)
+}
+
 // Close ends the stream and the connection.
 func (c *Client) Close() {
 	if c.ws != nil {
