@@ -552,7 +552,7 @@ func (t *boshTransport) next() (*xmlstream.Element, error) {
 	case err != nil:
 		return nil, err
 	case in.end:
-		return nil, io.EOF
+		return nil, xmlstream.ErrClosed // terminated: the stream ended cleanly
 	case in.header != nil:
 		return nil, &xmlstream.StreamError{Condition: "bad-format", Text: "an unexpected stream restart"}
 	}
