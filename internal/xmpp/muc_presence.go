@@ -48,9 +48,12 @@ func (s *session) mucPresence(el *xmlstream.Element, to jid.JID) {
 		return
 	}
 	if st := s.seatByLocal(to.Local); st != nil {
-		if st.nick == to.Resource {
+		switch {
+		case st.nick == to.Resource && el.Child(nsMUC, "x") != nil:
+			s.rejoin(st, el) // the client thinks it is out (a lost stream, a failed self-ping)
+		case st.nick == to.Resource:
 			s.updateRoomPresence(st, el)
-		} else {
+		default:
 			s.changeNick(st, el, to.Resource)
 		}
 		return
@@ -153,6 +156,32 @@ func (s *session) joinRoom(el *xmlstream.Element, to jid.JID) {
 	})
 	s.sendHistory(st, v, el.Child(nsMUC, "x").Child(nsMUC, "history"))
 	s.send(s.srv.subjectMessage(to.Local, v.Group.Announcement))
+}
+
+// rejoin answers a join from a session that already sits in the room as
+// a join: the occupants, itself, the history it asks for and the subject,
+// so that a client that lost track of the room gets it whole again; the
+// others see only its (maybe new) presence.
+func (s *session) rejoin(st *seat, el *xmlstream.Element) {
+	v, err := s.srv.svc.Groups.View(s.ctx(), st.roomID)
+	if err != nil {
+		s.send(stanzaError(el, errFromDomain(err)))
+		return
+	}
+	p := roomPresence(el)
+	s.srv.rooms.setPresence(st, p)
+	for _, o := range s.srv.rooms.occupants(st.roomID) {
+		if o.nick != st.nick {
+			s.send(s.srv.occupantPresence(st.local, o, v, false, nil))
+		}
+	}
+	me := occupantView{groupID: st.roomID, nick: st.nick, userID: s.userID, jid: s.jid.String(), presence: p}
+	s.send(s.srv.occupantPresence(st.local, me, v, false, nil, codeNonAnonymous, codeSelf))
+	s.srv.broadcastRoom(st.roomID, st, func(local string) *xmlstream.Element {
+		return s.srv.occupantPresence(local, me, v, false, nil)
+	})
+	s.sendHistory(st, v, el.Child(nsMUC, "x").Child(nsMUC, "history"))
+	s.send(s.srv.subjectMessage(st.local, v.Group.Announcement))
 }
 
 // parseID parses a numeric room or user address.

@@ -374,6 +374,15 @@ func TestMUCSelfPing(t *testing.T) {
 	if r := ping(); r.Attr("type") != "result" {
 		t.Fatalf("self-ping while joined: %s", r)
 	}
+	// A client that thinks it is out joins again: it gets the whole join,
+	// subject last, and is still in once.
+	self := join(t, alice, room, "alice", "<history maxstanzas='0'/>")
+	if !hasCode(self, "110") {
+		t.Errorf("rejoining: %s", self)
+	}
+	if r := ping(); r.Attr("type") != "result" {
+		t.Fatalf("self-ping after rejoining: %s", r)
+	}
 	must(t, alice.SendString(`<presence to='`+room+`/alice' type='unavailable'/>`))
 	expect(t, alice, xmpptest.Is("presence", "from", room+"/alice", "type", "unavailable"))
 	if r := ping(); r.Attr("type") != "error" || !strings.Contains(r.String(), "not-acceptable") {
