@@ -51,9 +51,10 @@ func interopEnv(t *testing.T) *env {
 	return e
 }
 
-// interopEnvTexts is interopEnv, also returning the texts Carol receives.
-func interopEnvTexts(t *testing.T) (*env, <-chan string) {
-	e := newEnv(t, func(c *config.Config) { c.XMPP.RequireTLS = true })
+// interopEnvTexts is interopEnv, also returning the texts Carol receives;
+// mut changes the configuration.
+func interopEnvTexts(t *testing.T, mut ...func(*config.Config)) (*env, <-chan string) {
+	e := newEnv(t, append([]func(*config.Config){func(c *config.Config) { c.XMPP.RequireTLS = true }}, mut...)...)
 	e.user(1001, "Alice", "alice")
 	e.user(1002, "Bob", "alice2")
 	e.user(1003, "Carol", "")

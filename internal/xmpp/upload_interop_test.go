@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"hermod/internal/config"
 	"hermod/internal/turms/pb"
@@ -65,5 +66,38 @@ func TestInteropSlixmppUpload(t *testing.T) {
 	must(t, err)
 	if resp.StatusCode != http.StatusOK || !bytes.Equal(got, content) {
 		t.Fatalf("Carol's GET: %d, %d bytes", resp.StatusCode, len(got))
+	}
+}
+
+// TestInteropConverseUpload has Converse.js upload a file (XEP-0363: the
+// slot, then the browser's cross-origin PUT) and send it to a Turms user,
+// who fetches it from the URL in the text.
+func TestInteropConverseUpload(t *testing.T) {
+	_, err := exec.LookPath("node")
+	requireTool(t, err == nil, "Node.js is not installed: apt-get install nodejs npm")
+	_, err = os.Stat("/usr/bin/chromium")
+	requireTool(t, err == nil, "Chromium is not installed: apt-get install chromium")
+	_, err = os.Stat(filepath.Join(interopDir(t), "node_modules", "converse.js", "dist", "converse.min.js"))
+	requireTool(t, err == nil, "Converse.js is not installed: (cd test/interop && npm ci)")
+	files := freeAddr(t)
+	e, texts := interopEnvTexts(t, func(c *config.Config) { c.Storage.Addr, c.Storage.PublicURL = files, "http://"+files })
+	const content = "a file Converse.js uploaded"
+	runScript(t, "node", filepath.Join(interopDir(t), "converse_im.mjs"),
+		"ws://"+e.addr("ws")+"/xmpp-websocket", jidOf(1001), pw(1001), jidOf(1003), "-", content)
+	var url string
+	for timeout := time.After(20 * time.Second); !strings.HasPrefix(url, "http://"+files+"/"); {
+		select {
+		case url = <-texts:
+		case <-timeout:
+			t.Fatal("Carol did not get the file's URL")
+		}
+	}
+	resp, err := http.Get(url)
+	must(t, err)
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	must(t, err)
+	if resp.StatusCode != http.StatusOK || string(got) != content {
+		t.Fatalf("Carol's GET: %d %q", resp.StatusCode, got)
 	}
 }

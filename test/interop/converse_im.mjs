@@ -12,7 +12,9 @@ import path from "node:path";
 // server's host-meta URL as hostMeta: the browser then reaches that URL
 // when Converse fetches https://<domain>/.well-known/host-meta (as if the
 // domain resolved to the server).
-const [ws, jid, pw, peer, hostMeta] = process.argv.slice(2);
+// upload, when given, is the content of a file Converse uploads (XEP-0363)
+// and sends to peer.
+const [ws, jid, pw, peer, hostMeta, upload] = process.argv.slice(2);
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 // Serve this directory on loopback: module scripts do not load from file://.
@@ -31,7 +33,7 @@ const server = createServer(async (req, res) => {
 });
 await new Promise((r) => server.listen(0, "127.0.0.1", r));
 const page_url = `http://127.0.0.1:${server.address().port}/converse.html?` +
-  new URLSearchParams({ ws, jid, pw, peer }).toString();
+  new URLSearchParams({ ws, jid, pw, peer, ...(upload ? { upload } : {}) }).toString();
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -44,7 +46,7 @@ try {
   const page = await browser.newPage();
   page.on("console", (m) => { if (m.type() === "error") console.log("console:", m.text()); });
   page.on("pageerror", (e) => console.log("page error:", e.message));
-  if (hostMeta) {
+  if (hostMeta && hostMeta !== "-") {
     const domain = jid.split("@")[1];
     await page.route(`https://${domain}/.well-known/host-meta*`, async (route) => {
       const res = await fetch(hostMeta);
@@ -55,6 +57,10 @@ try {
   }
   await page.goto(page_url);
   await page.waitForFunction(() => window.hermodResult, null, { timeout: 45000 });
+  if (upload) {
+    await page.waitForFunction(() => window.hermodUploaded, null, { timeout: 30000 })
+      .catch(async () => { console.log((await page.evaluate(() => window.hermodLog)).join("\n")); throw new Error("the file was not uploaded"); });
+  }
   const [result, log, roster] = await page.evaluate(() => [window.hermodResult, window.hermodLog, window.hermodRoster]);
   console.log(log.join("\n"));
   if (result !== "ok") throw new Error(result);
