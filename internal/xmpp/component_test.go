@@ -200,19 +200,26 @@ func TestComponentNotConnected(t *testing.T) {
 	expect(t, bot, xmpptest.Is("iq", "id", "d2", "from", alice.JID))
 
 	bot.Close()
-	// The domain is free again once the stream is over: a new connection
-	// gets in (no conflict), and the old one is gone from disco#items only
-	// then, so wait for the new one.
+	// The domain is free again once the stream is over.
+	dialComponentAgain(t, e.addr("component"), botDomain, "s3cret").Close()
+}
+
+// dialComponentAgain connects a component whose previous connection has
+// just been closed: until the server has seen that stream end, the domain
+// is still taken (conflict).
+func dialComponentAgain(t testing.TB, addr, domain, secret string) *xmpptest.Client {
+	t.Helper()
 	deadline := time.Now().Add(xmpptest.Timeout)
 	for {
-		c, err := xmpptest.DialComponent(e.addr("component"), botDomain, "s3cret")
+		c, err := xmpptest.DialComponent(addr, domain, secret)
 		var se *xmpptest.StreamError
 		if errors.As(err, &se) && se.Condition == "conflict" && time.Now().Before(deadline) {
 			continue
 		}
-		must(t, err)
-		c.Close()
-		break
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
 	}
 }
 
