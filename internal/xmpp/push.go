@@ -20,8 +20,9 @@ import (
 // publishes a summary to that node, and the app server wakes the phone.
 //
 // hermod has no server-to-server connections, so an app server is only
-// reached when its JID is an account of this server; registering a remote
-// app server is refused with remote-server-not-found.
+// reached when its JID is local: an account of this server, or an external
+// component (XEP-0114) it accepts. Registering a remote app server is
+// refused with remote-server-not-found.
 //
 // Registrations are kept per account in the store (under the push
 // namespace of private XML, which XEP-0049 requests cannot read or change).
@@ -76,8 +77,9 @@ func (s *session) pushIQ(iq, p *xmlstream.Element, to int64) (*xmlstream.Element
 		if node == "" {
 			return nil, errBadRequest("enable needs a node")
 		}
-		if j.Domain != s.srv.opts.Domain || s.localID(j.Local) == 0 {
-			return nil, &stanzaErr{"cancel", "remote-server-not-found", "the app server must be an account of this server (hermod has no server-to-server connections)", nil}
+		_, component := s.srv.componentDomain(j.String())
+		if !component && (j.Domain != s.srv.opts.Domain || s.localID(j.Local) == 0) {
+			return nil, &stanzaErr{"cancel", "remote-server-not-found", "the app server must be an account or a component of this server (hermod has no server-to-server connections)", nil}
 		}
 		reg := pushReg{jid: j.String(), node: node}
 		if x := p.Child(nsData, "x"); x != nil {
@@ -230,11 +232,7 @@ func (s *Server) reachable(userID int64) bool {
 // server's node.
 func (s *Server) notifyPush(m *store.Message, r pushReg, count int) {
 	to, err := jid.Parse(r.jid)
-	if err != nil || to.Domain != s.opts.Domain {
-		return
-	}
-	appUser := s.localUser(to.Local)
-	if appUser == 0 {
+	if err != nil {
 		return
 	}
 	form := xmlstream.New(nsData, "x", "type", "submit").
@@ -253,6 +251,16 @@ func (s *Server) notifyPush(m *store.Message, r pushReg, count int) {
 	}
 	iq := xmlstream.New(xmlstream.NSClient, "iq", "type", "set", "from", s.bareJID(m.RecipientID), "to", r.jid,
 		"id", "push-"+strconv.FormatInt(m.ID, 10)).Add(ps)
+	if d, ok := s.componentDomain(r.jid); ok {
+		if c := s.comps.get(d); c == nil || !c.send(iq) {
+			s.log.Debug("push app server not connected or not keeping up", "component", d)
+		}
+		return
+	}
+	appUser := s.localUser(to.Local)
+	if to.Domain != s.opts.Domain || appUser == 0 {
+		return
+	}
 	s.svc.Router.Publish(context.Background(), []int64{appUser}, &event.Event{
 		RequesterID: m.RecipientID,
 		Payload:     &event.Relayed{FromID: m.RecipientID, ToID: appUser},

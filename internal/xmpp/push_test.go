@@ -145,3 +145,26 @@ func TestPushRegistrationsAreNotPrivateXML(t *testing.T) {
 		t.Fatalf("private XML changed push registrations: %s", r)
 	}
 }
+
+func TestPushToComponentAppServer(t *testing.T) {
+	e := componentEnv(t)
+	e.friends()
+	bot := e.component(botDomain, "s3cret")
+	alice := e.online(1001, "phone")
+	r, err := alice.IQ("set", "", q(t, `<enable xmlns='urn:xmpp:push:0' jid='`+botDomain+`' node='n1'/>`))
+	must(t, err)
+	if r.Attr("type") != "result" {
+		t.Fatalf("enabling a component app server: %s", r)
+	}
+	alice.Close()
+	bob := e.online(1002, "pc")
+	must(t, bob.Send(xmlstream.New(xmlstream.NSClient, "message", "to", jidOf(1001), "type", "chat").
+		Add(xmlstream.New(xmlstream.NSClient, "body").AddText("wake up"))))
+	n := expect(t, bot, pushNotification("n1"))
+	if n.Attr("from") != jidOf(1001) || n.Attr("to") != botDomain {
+		t.Fatalf("notification %s", n)
+	}
+	if f := summary(t, n); f["last-message-sender"] != jidOf(1002) || f["last-message-body"] != "" {
+		t.Fatalf("summary %v (no body unless configured)", f)
+	}
+}
