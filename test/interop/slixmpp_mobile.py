@@ -149,7 +149,6 @@ async def main():
     phone.transport.abort()
     await until(lambda: state["disconnected"], "the phone's disconnection")
     bob.send_message(mto=ALICE, mbody="while away", mtype="chat")
-    await until(lambda: len(state["pushes"]) >= 2, "a notification for the detached session")
     phone.connect((HOST, PORT))
     await until(lambda: state["resumed"] and "while away" in state["bodies"], "the resumed session's message")
     print("resumed, the message came", flush=True)
