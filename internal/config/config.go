@@ -92,6 +92,7 @@ type XMPPConfig struct {
 	BOSHMaxWait            time.Duration `koanf:"bosh_max_wait" help:"longest a BOSH request (XEP-0124, /http-bind on the WebSocket listeners) waits for something to answer; 0 disables BOSH"`
 	BOSHInactivity         time.Duration `koanf:"bosh_inactivity" help:"how long a BOSH session lives with no request waiting"`
 	BOSHPolling            time.Duration `koanf:"bosh_polling" help:"shortest interval between empty BOSH requests beyond the one waiting"`
+	BOSHSessionsPerMinute  int           `koanf:"bosh_sessions_per_minute" help:"most BOSH sessions one address may open per minute (0: no limit)"`
 	ExternalServices       string        `koanf:"external_services" help:"comma-separated STUN and TURN servers offered to clients by XEP-0215, e.g. stun:turn.example.com,turn:turn.example.com:3478?transport=tcp (empty: none)"`
 	TURNSecret             string        `koanf:"turn_secret" help:"shared secret of the TURN servers (TURN REST API, coturn use-auth-secret): TURN services then come with temporary credentials"`
 	TURNCredentialTTL      time.Duration `koanf:"turn_credential_ttl" help:"how long the temporary TURN credentials stay valid"`
@@ -198,7 +199,7 @@ func Default() Config {
 			StanzasPerSecond: 50, StanzaBurst: 200, SendQueue: 1024, MaxResources: 16, DeviceType: "OTHERS", OfflineMessages: 500,
 			RegistrationsPerMinute: 5, PEPMaxNodes: 100, PEPMaxItems: 256, PEPMaxItemBytes: 64 << 10, PrivateMaxBytes: 64 << 10,
 			MUCHistory: 50, TypingPause: 10 * time.Second,
-			BOSHMaxWait: 60 * time.Second, BOSHInactivity: 60 * time.Second, BOSHPolling: 2 * time.Second,
+			BOSHMaxWait: 60 * time.Second, BOSHInactivity: 60 * time.Second, BOSHPolling: 2 * time.Second, BOSHSessionsPerMinute: 30,
 			TURNCredentialTTL: 24 * time.Hour,
 			SMResumeTimeout:   5 * time.Minute, SMMaxUnacked: 1000,
 		},

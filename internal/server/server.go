@@ -157,7 +157,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		PEPMaxNodes: xc.PEPMaxNodes, PEPMaxItems: xc.PEPMaxItems, PEPMaxItemBytes: xc.PEPMaxItemBytes, PrivateMaxBytes: xc.PrivateMaxBytes,
 		MUCDomain: xc.MUCDomain, MUCHistory: xc.MUCHistory, TypingPause: xc.TypingPause, UploadDomain: xc.UploadDomain,
 		PublicWebURL: xc.PublicWebURL, BOSHMaxWait: xc.BOSHMaxWait, BOSHInactivity: xc.BOSHInactivity, BOSHPolling: xc.BOSHPolling, ComponentAddr: xc.ComponentAddr,
-		TURNSecret: xc.TURNSecret, TURNCredentialTTL: xc.TURNCredentialTTL,
+		TURNSecret: xc.TURNSecret, TURNCredentialTTL: xc.TURNCredentialTTL, BOSHSessionsPerMinute: xc.BOSHSessionsPerMinute,
 		SMResumeTimeout: xc.SMResumeTimeout, SMMaxUnacked: xc.SMMaxUnacked, PushBody: xc.PushBody,
 	}
 	if xo.Components, err = cfg.ComponentSecrets(); err != nil {

@@ -7,11 +7,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
 
 	"hermod/internal/netpoll"
+	"hermod/internal/throttle"
 	"hermod/internal/xmpp/xmlstream"
 )
 
@@ -39,10 +41,30 @@ const (
 // boshEnabled reports whether the HTTP listeners serve BOSH.
 func (s *Server) boshEnabled() bool { return s.opts.BOSHMaxWait > 0 }
 
-// boshSessions finds BOSH sessions by sid.
+// boshSessions finds BOSH sessions by sid, and counts the sessions each
+// address opens: opening one costs a client no connection, so the count
+// is what bounds the sessions waiting for authentication.
 type boshSessions struct {
-	mu   sync.Mutex
-	byID map[string]*boshTransport
+	mu    sync.Mutex
+	byID  map[string]*boshTransport
+	opens *throttle.Failures
+}
+
+// mayOpen counts a session opened from addr, false when the address is
+// over limit per minute.
+func (b *boshSessions) mayOpen(addr netip.Addr, limit int) bool {
+	b.mu.Lock()
+	if b.opens == nil {
+		b.opens = throttle.NewFailures(limit)
+	}
+	opens := b.opens
+	b.mu.Unlock()
+	now := time.Now()
+	if !opens.Allowed(addr, now) {
+		return false
+	}
+	opens.Failed(addr, now)
+	return true
 }
 
 func (b *boshSessions) get(sid string) *boshTransport {
@@ -174,6 +196,10 @@ func (s *Server) serveBOSH(w http.ResponseWriter, r *http.Request) {
 	req := &boshRequest{rid: rid, body: body, answer: make(chan []byte, 1)}
 	var t *boshTransport
 	if sid := body.Attr("sid"); sid == "" {
+		if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil && !s.bosh.mayOpen(ap.Addr().Unmap(), s.opts.BOSHSessionsPerMinute) {
+			s.boshRefuse(w, http.StatusTooManyRequests, "policy-violation")
+			return
+		}
 		if t = s.newBOSH(r, body, rid); t == nil {
 			s.boshRefuse(w, http.StatusServiceUnavailable, "system-shutdown")
 			return

@@ -361,3 +361,20 @@ func TestBOSHInactivity(t *testing.T) {
 		t.Fatalf("presence: %s", p)
 	}
 }
+
+// TestBOSHSessionsPerAddress: an address opens a limited number of
+// sessions a minute.
+func TestBOSHSessionsPerAddress(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.XMPP.BOSHSessionsPerMinute = 2 })
+	for range 2 {
+		newBOSHClient(t, e.boshURL()).create(30)
+	}
+	_, raw := newBOSHClient(t, e.boshURL()).body([]string{"to", domain, "wait", "30", "hold", "1"}, "")
+	resp, err := http.Post(e.boshURL(), "text/xml", strings.NewReader(raw))
+	must(t, err)
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(data), `condition="policy-violation"`) {
+		t.Fatalf("a third session: %d %s", resp.StatusCode, data)
+	}
+}

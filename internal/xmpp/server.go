@@ -92,6 +92,9 @@ type Options struct {
 	// lives with no request waiting; BOSHPolling the shortest interval
 	// between empty requests beyond the one waiting.
 	BOSHMaxWait, BOSHInactivity, BOSHPolling time.Duration
+	// BOSHSessionsPerMinute caps the BOSH sessions one address opens; 0
+	// is no cap.
+	BOSHSessionsPerMinute int
 	// ComponentAddr is the listener of external components (XEP-0114;
 	// "" disables it), Components their shared secrets by domain.
 	ComponentAddr string
@@ -126,7 +129,7 @@ func DefaultOptions() Options {
 		LoginFailuresPerMinute: 10, StanzasPerSecond: 50, StanzaBurst: 200, SendQueue: 1024,
 		MaxResources: 16, DeviceType: 4, OfflineMessages: 500, RegistrationsPerMinute: 5, Version: "dev",
 		PEPMaxNodes: 100, PEPMaxItems: 256, PEPMaxItemBytes: 64 << 10, PrivateMaxBytes: 64 << 10,
-		MUCHistory: 50, BOSHMaxWait: 60 * time.Second, BOSHInactivity: 60 * time.Second, BOSHPolling: 2 * time.Second,
+		MUCHistory: 50, BOSHMaxWait: 60 * time.Second, BOSHInactivity: 60 * time.Second, BOSHPolling: 2 * time.Second, BOSHSessionsPerMinute: 30,
 		TURNCredentialTTL: 24 * time.Hour,
 		SMResumeTimeout:   5 * time.Minute, SMMaxUnacked: 1000,
 	}
