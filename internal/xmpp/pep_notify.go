@@ -45,7 +45,10 @@ func (s *session) preparePEP(n *pepNotice) (outItem, bool) {
 	if !s.available.Load() || !s.follows(n.node) || (n.access == accessWhitelist && s.userID != n.owner) {
 		return outItem{}, false
 	}
-	return outItem{b: xmlstream.Append(nil, s.srv.pepEvent(n, s.jid.String(), false), s.t.parentNS())}, true
+	// With its namespace declared, as every session's stanzas are prepared
+	// on the router's goroutine: a resumed session's transport (sm.go) may
+	// be changing meanwhile, and the bytes are valid on any transport.
+	return outItem{b: xmlstream.Append(nil, s.srv.pepEvent(n, s.jid.String(), false), "")}, true
 }
 
 // follows reports whether this resource's client asked for notifications
