@@ -191,9 +191,10 @@ func (s *session) run() {
 		s.kick()
 	}
 	s.online()
+	t := s.t // a resumption may move the session to another connection (sm.go)
 	s.read(false)
-	if s.t.parkable() == nil {
-		<-s.ended
+	if t.parkable() == nil {
+		s.waitEnd(t)
 	}
 }
 

@@ -60,6 +60,9 @@ type smState struct {
 	// resend is what a resumed session's writer sends first: <resumed/>
 	// and the stanzas the client had not acknowledged.
 	resend []outItem
+	// moved is closed when a resumption moves the session to another
+	// connection (see waitEnd).
+	moved chan struct{}
 }
 
 // smItem is a stanza written and not yet acknowledged.
@@ -481,6 +484,10 @@ func (s *session) smTakeOver(t transport, h uint32) (uint32, []byte) {
 	s.sm.resend = resend
 	// The reader and writer are stopped: nothing else uses these now.
 	s.t = t
+	if s.sm.moved != nil {
+		close(s.sm.moved) // the old connection's goroutine may go
+		s.sm.moved = nil
+	}
 	s.sent = [16]int64{} // the resent messages are written again
 	s.gone.Store(false)
 	s.sm.mu.Unlock()
@@ -493,7 +500,30 @@ func (s *session) smTakeOver(t transport, h uint32) (uint32, []byte) {
 func (s *session) readResumed(t transport) {
 	s.read(false)
 	if t.parkable() == nil {
-		<-s.ended
+		s.waitEnd(t)
+	}
+}
+
+// waitEnd holds the goroutine of a connection that is read all along (its
+// HTTP handler, for WebSocket) until the session ends or a resumption has
+// moved it to another connection.
+func (s *session) waitEnd(t transport) {
+	for {
+		s.sm.mu.Lock()
+		if s.t != t {
+			s.sm.mu.Unlock()
+			return
+		}
+		if s.sm.moved == nil {
+			s.sm.moved = make(chan struct{})
+		}
+		moved := s.sm.moved
+		s.sm.mu.Unlock()
+		select {
+		case <-s.ended:
+			return
+		case <-moved:
+		}
 	}
 }
 

@@ -203,3 +203,42 @@ func TestSMAckedMessagesAreNotOffline(t *testing.T) {
 		}
 	}
 }
+
+// TestSMResumeOverWebSocket resumes a WebSocket session on a new
+// WebSocket, and refuses to resume it on a TCP stream, whose stanzas are
+// framed differently.
+func TestSMResumeOverWebSocket(t *testing.T) {
+	e := newEnv(t)
+	e.friends()
+	dialWS := func() *xmpptest.Client {
+		c, err := xmpptest.DialWS("ws://"+e.addr("ws")+"/xmpp-websocket", domain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		must(t, c.Auth("SCRAM-SHA-256", "1001", pw(1001)))
+		return c
+	}
+	phone := dialWS()
+	must(t, phone.Bind("phone"))
+	must(t, phone.SendString(`<enable xmlns='urn:xmpp:sm:3' resume='true'/>`))
+	id := expect(t, phone, isSM("enabled")).Attr("id")
+	must(t, phone.SendString(`<presence xmlns='jabber:client'/>`))
+	expect(t, phone, xmpptest.Is("presence", "from", phone.JID))
+	bob := e.online(1002, "pc")
+	phone.Drop()
+	must(t, bob.Send(xmlstream.New(xmlstream.NSClient, "message", "to", jidOf(1001), "type", "chat").
+		Add(xmlstream.New(xmlstream.NSClient, "body").AddText("over ws"))))
+
+	tcp := e.dial()
+	must(t, tcp.Auth("SCRAM-SHA-256", "1001", pw(1001)))
+	if r, err := tcp.Resume(id, 1); err != nil || r.Local != "failed" {
+		t.Fatalf("resuming a WebSocket session on TCP: %v %v", r, err)
+	}
+	again := dialWS()
+	r, err := again.Resume(id, 1)
+	if err != nil || r.Local != "resumed" {
+		t.Fatalf("resuming over WebSocket: %v %v", r, err)
+	}
+	expect(t, again, body("over ws"))
+}
