@@ -73,7 +73,9 @@ func (c *componentConn) run() {
 		c.srv.comps.unbind(c) // also when negotiation failed after binding
 		c.srv.comps.untrack(c)
 		if c.writing.Load() {
-			<-c.done // the writer sends the stream's end
+			<-c.done // the writer has ended the stream and half-closed
+			c.conn.Close()
+			return
 		}
 		c.lingeringClose()
 	}()
@@ -236,7 +238,10 @@ func (c *componentConn) write() {
 			}
 			flush([][]byte{[]byte(xmlstream.StreamClose)})
 			// The reader reads on until the component closes its side, for
-			// a moment at most.
+			// a moment at most (see lingeringClose).
+			if tc, ok := c.conn.(*net.TCPConn); ok {
+				tc.CloseWrite()
+			}
 			c.conn.SetReadDeadline(time.Now().Add(lingerTime))
 			close(c.done)
 			return

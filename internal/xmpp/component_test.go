@@ -334,3 +334,23 @@ func TestComponentDirectedPresence(t *testing.T) {
 	alice.Close()
 	expect(t, bot, xmpptest.Is("presence", "from", alice.JID, "type", "unavailable", "to", botDomain))
 }
+
+// Stopping the server ends a component's stream with system-shutdown.
+func TestComponentServerShutdown(t *testing.T) {
+	var bot *xmpptest.Client
+	t.Cleanup(func() { // cleanups run last first: this one after the server has stopped
+		defer bot.Close()
+		se, err := bot.Closed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if se.Child("urn:ietf:params:xml:ns:xmpp-streams", "system-shutdown") == nil {
+			t.Fatalf("stream error %s, want system-shutdown", se)
+		}
+	})
+	e := componentEnv(t)
+	var err error
+	if bot, err = xmpptest.DialComponent(e.addr("component"), botDomain, "s3cret"); err != nil {
+		t.Fatal(err)
+	}
+}
