@@ -33,9 +33,11 @@ const (
 // address to it. Components are few and long-lived, so unlike client
 // sessions they keep both goroutines and are not parked.
 type componentConn struct {
-	srv    *Server
-	conn   net.Conn
-	domain string // set once the header named a configured domain
+	srv  *Server
+	conn net.Conn
+	// domain is set, under components.mu, once the header named a
+	// configured domain.
+	domain string
 
 	queue   *sendq.Queue[[]byte]
 	writing atomic.Bool // the writer runs: it ends the stream
@@ -125,7 +127,9 @@ func (c *componentConn) negotiate() (*xmlstream.Decoder, error) {
 		c.writeRaw(xmlstream.AppendComponentHeader(nil, c.srv.opts.Domain, id))
 		return nil, &xmlstream.StreamError{Condition: "host-unknown", Text: "no component is configured for " + h.To}
 	}
+	c.srv.comps.mu.Lock() // closeWith (server stop) reads it
 	c.domain = domain
+	c.srv.comps.mu.Unlock()
 	if err := c.writeRaw(xmlstream.AppendComponentHeader(nil, domain, id)); err != nil {
 		return nil, err
 	}
