@@ -114,6 +114,9 @@ func run(ctx context.Context, o options, out, log io.Writer) (*report, error) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(repo, path)
 		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return rep, err
+		}
 		if err := os.WriteFile(path, []byte(rep.document(o)), 0o644); err != nil {
 			return rep, err
 		}
