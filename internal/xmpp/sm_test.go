@@ -242,3 +242,52 @@ func TestSMResumeOverWebSocket(t *testing.T) {
 	}
 	expect(t, again, body("over ws"))
 }
+
+func TestSMBadInputAndLimits(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.XMPP.SMMaxUnacked = 3 })
+	e.friends()
+	cases := []struct {
+		name, send, condition string
+	}{
+		{"ack without h", `<a xmlns='urn:xmpp:sm:3'/>`, "undefined-condition"},
+		{"ack not a number", `<a xmlns='urn:xmpp:sm:3' h='many'/>`, "undefined-condition"},
+		{"unknown element", `<foo xmlns='urn:xmpp:sm:3'/>`, "unsupported-stanza-type"},
+		{"unknown CSI element", `<sleepy xmlns='urn:xmpp:csi:0'/>`, "unsupported-stanza-type"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := e.enableSM(t, 1001, "phone")
+			must(t, c.SendString(tc.send))
+			se, err := c.Closed()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if se.Child("urn:ietf:params:xml:ns:xmpp-streams", tc.condition) == nil {
+				t.Fatalf("stream error %s, want %s", se, tc.condition)
+			}
+		})
+	}
+	t.Run("request before enable", func(t *testing.T) {
+		c := e.login(1001, "desk")
+		must(t, c.SendString(`<r xmlns='urn:xmpp:sm:3'/>`))
+		se, err := c.Closed()
+		if err != nil || se.Child("urn:ietf:params:xml:ns:xmpp-streams", "unsupported-stanza-type") == nil {
+			t.Fatalf("stream error %v %v", se, err)
+		}
+	})
+	t.Run("too many unacknowledged", func(t *testing.T) {
+		c, _ := e.enableSM(t, 1001, "phone") // its presence echo: one unacknowledged
+		bob := e.online(1002, "pc")
+		for i := range 4 {
+			must(t, bob.Send(xmlstream.New(xmlstream.NSClient, "message", "to", c.JID, "type", "chat").
+				Add(xmlstream.New(xmlstream.NSClient, "body").AddText(strconv.Itoa(i)))))
+		}
+		se, err := c.Closed()
+		if err != nil || se.Child("urn:ietf:params:xml:ns:xmpp-streams", "policy-violation") == nil {
+			t.Fatalf("stream error %v %v", se, err)
+		}
+		// Not resumable, and what it did not acknowledge is offline.
+		later := e.online(1001, "later")
+		expect(t, later, body("3"))
+	})
+}
