@@ -4,6 +4,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -134,4 +136,21 @@ func TestExternalServicesUnconfigured(t *testing.T) {
 	if r.Attr("type") != "error" || !strings.Contains(r.String(), "service-unavailable") {
 		t.Fatalf("services without any: %s", r)
 	}
+}
+
+// TestInteropSlixmppExternalServices: slixmpp, as a calling client, asks
+// for the STUN and TURN servers and checks the TURN credentials against
+// the shared secret.
+func TestInteropSlixmppExternalServices(t *testing.T) {
+	const python = "/usr/bin/python3"
+	err := exec.Command(python, "-c", "import slixmpp").Run()
+	requireTool(t, err == nil, "slixmpp is not installed: apt-get install python3-slixmpp")
+	const secret = "s3cret"
+	e := newEnv(t, func(c *config.Config) {
+		c.XMPP.ExternalServices = "stun:turn.example.test,turn:turn.example.test:3478?transport=udp"
+		c.XMPP.TURNSecret = secret
+	})
+	e.user(1001, "Alice", "")
+	host, port, _ := strings.Cut(e.addr("tcp"), ":")
+	runScript(t, python, filepath.Join(interopDir(t), "slixmpp_extdisco.py"), host, port, domain, secret)
 }
