@@ -51,8 +51,11 @@ type MessageQuery struct {
 	// 0 means unbounded.
 	DeliveredFrom int64
 	DeliveredTo   int64
-	WithRecalled  bool
-	Descending    bool
+	// AboveID keeps only messages whose id is above it (0: any): what
+	// arrived after a watermark, without reading what came before.
+	AboveID      int64
+	WithRecalled bool
+	Descending   bool
 	// Limit caps the result; 0 means no cap.
 	Limit int
 

@@ -211,7 +211,7 @@ func (s *session) deliverOffline() {
 	}
 	notSystem := false
 	msgs, err := st.Messages().Query(ctx, store.MessageQuery{
-		TargetIDs: []int64{s.userID}, System: &notSystem, DeliveredFrom: from,
+		TargetIDs: []int64{s.userID}, System: &notSystem, DeliveredFrom: from, AboveID: since,
 		Descending: true, Limit: s.srv.opts.OfflineMessages,
 	})
 	if err != nil {

@@ -52,7 +52,7 @@ func (s *session) deliverOfflineRetractions(since, from int64) {
 	ctx, st := s.ctx(), s.srv.svc.Store
 	system := true
 	sys, err := st.Messages().Query(ctx, store.MessageQuery{
-		TargetIDs: []int64{s.userID}, System: &system, DeliveredFrom: from,
+		TargetIDs: []int64{s.userID}, System: &system, DeliveredFrom: from, AboveID: since,
 		Limit: s.srv.opts.OfflineMessages,
 	})
 	if err != nil {

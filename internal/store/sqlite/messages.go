@@ -93,6 +93,9 @@ func where(q store.MessageQuery) []clause {
 	if q.DeliveredTo != 0 {
 		c.add(`delivery_date <= ?`, q.DeliveredTo)
 	}
+	if q.AboveID != 0 {
+		c.add(`id > ?`, q.AboveID)
+	}
 	if !q.WithRecalled {
 		c.add(`recall_date = 0`)
 	}

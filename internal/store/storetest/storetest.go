@@ -427,6 +427,8 @@ func testMessageQueries(t *testing.T, st store.Store) {
 		{"ids", store.MessageQuery{IDs: []int64{4, 7, 2}}, []int64{2, 4}},
 		{"dates inclusive", store.MessageQuery{DeliveredFrom: 200, DeliveredTo: 400}, []int64{2, 3, 4}},
 		{"descending limited", store.MessageQuery{TargetIDs: []int64{2}, Descending: true, Limit: 2}, []int64{6, 3}},
+		{"above an id", store.MessageQuery{TargetIDs: []int64{2}, AboveID: 2}, []int64{3, 6}},
+		{"above an id, newest first, limited", store.MessageQuery{TargetIDs: []int64{2}, AboveID: 1, Descending: true, Limit: 2}, []int64{6, 3}},
 		{"groups", store.MessageQuery{Group: true}, []int64{7, 8}},
 		{"group 8", store.MessageQuery{Group: true, TargetIDs: []int64{8}}, []int64{8}},
 	} {
