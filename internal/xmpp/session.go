@@ -61,10 +61,6 @@ type session struct {
 	presence  atomic.Pointer[xmlstream.Element]
 	// notify holds the PEP nodes the client follows (its +notify caps).
 	notify atomic.Pointer[map[string]bool]
-	// flushing is set while offline messages are being sent: the ids of
-	// messages delivered live meanwhile, so none arrives twice.
-	flushMu  sync.Mutex
-	flushing map[int64]bool
 
 	// queue holds what waits for the writer. Queue with push, which
 	// starts a writer: an item pushed to the queue alone may wait forever.
