@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"hermod/internal/store"
+	"hermod/internal/store/sqlrepo"
 )
 
 // Group commit: every transaction (InTx) goes to one committer goroutine,
@@ -111,7 +112,7 @@ func (s *Store) commitBatch(batch []*commitReq) {
 		return
 	}
 	stx := &stmtTx{Tx: tx, db: s.write, new: map[string]bool{}}
-	x := repos{r: stx, w: stx}
+	x := sqlrepo.New(stx, stx)
 	single := len(batch) == 1
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -154,7 +155,7 @@ func (s *Store) commitBatch(batch []*commitReq) {
 
 // run calls fn, turning a panic into an error so that one caller's bug
 // does not take the others' work down with it.
-func run(fn func(store.Repos) error, x repos) (err error) {
+func run(fn func(store.Repos) error, x sqlrepo.Repos) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("sqlite: transaction panicked: %v", p)

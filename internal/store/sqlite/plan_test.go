@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"hermod/internal/store"
+	"hermod/internal/store/sqlrepo"
 )
 
 // TestArchiveQueriesReadIndexesInOrder checks the plans of the hot archive
@@ -34,12 +35,10 @@ func TestArchiveQueriesReadIndexesInOrder(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var plan []string
-			for _, c := range where(tc.q) {
-				order := ` ORDER BY delivery_date DESC, id DESC`
-				if !tc.q.Descending {
-					order = ` ORDER BY delivery_date, id`
-				}
-				rows, err := st.read.Query(`EXPLAIN QUERY PLAN SELECT id FROM messages WHERE `+c.String()+order+` LIMIT 50`, c.args...)
+			q := tc.q
+			q.Limit = 50
+			for _, part := range sqlrepo.MessageQueryParts(q, "id") {
+				rows, err := st.read.Query(`EXPLAIN QUERY PLAN `+part.SQL, part.Args...)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+
+	"hermod/internal/store/sqlrepo"
 )
 
 // Prepared statements: SQLite spends a good part of a small query's time
@@ -52,7 +54,11 @@ func (d *stmtDB) ExecContext(ctx context.Context, query string, args ...any) (sq
 	if err != nil {
 		return nil, err
 	}
-	return st.ExecContext(ctx, args...)
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return nil, mapConflict(err)
+	}
+	return res, nil
 }
 
 func (d *stmtDB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -102,11 +108,16 @@ func (t *stmtTx) prepared(ctx context.Context, query string) *sql.Stmt {
 	return t.Tx.StmtContext(ctx, st)
 }
 
-func (t *stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (t *stmtTx) ExecContext(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
 	if st := t.prepared(ctx, query); st != nil {
-		return st.ExecContext(ctx, args...)
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = t.Tx.ExecContext(ctx, query, args...)
 	}
-	return t.Tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return nil, mapConflict(err)
+	}
+	return res, nil
 }
 
 func (t *stmtTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -129,4 +140,22 @@ func (t *stmtTx) prepareNew() {
 		t.db.stmt(context.Background(), q)
 		delete(t.new, q)
 	}
+}
+
+// RunTx runs fn in a transaction of the pool (the write pool: its one
+// connection makes it immediate and serial), for the repositories whose one
+// call writes several statements outside InTx.
+func (d *stmtDB) RunTx(ctx context.Context, fn func(sqlrepo.Querier) error) error {
+	tx, err := d.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	t := &stmtTx{Tx: tx, db: d, new: map[string]bool{}}
+	if err := fn(t); err != nil {
+		tx.Rollback()
+		return err
+	}
+	err = tx.Commit()
+	t.prepareNew()
+	return err
 }

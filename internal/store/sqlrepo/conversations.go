@@ -1,4 +1,4 @@
-package sqlite
+package sqlrepo
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"hermod/internal/store"
 )
 
-type conversations repos
+type conversations Repos
 
 func (x conversations) UpsertPrivateReadDate(ctx context.Context, ownerID, targetID, readDate int64) error {
 	_, err := x.w.ExecContext(ctx, `INSERT INTO private_conversations (owner_id, target_id, read_date) VALUES (?, ?, ?)

@@ -1,4 +1,4 @@
-package sqlite
+package sqlrepo
 
 import (
 	"context"
@@ -7,12 +7,11 @@ import (
 	"hermod/internal/store"
 )
 
-type groupBlocklist repos
+type groupBlocklist Repos
 
 func (x groupBlocklist) Add(ctx context.Context, b *store.GroupBlockedUser) error {
-	_, err := x.w.ExecContext(ctx, `INSERT INTO group_blocked_users (group_id, user_id, block_date, requester_id) VALUES (?,?,?,?)`,
-		b.GroupID, b.UserID, b.BlockDate, b.RequesterID)
-	return mapErr(err)
+	return insertNew(ctx, x.w, `INSERT INTO group_blocked_users (group_id, user_id, block_date, requester_id) VALUES (?,?,?,?)
+		ON CONFLICT DO NOTHING`, b.GroupID, b.UserID, b.BlockDate, b.RequesterID)
 }
 
 func (x groupBlocklist) Remove(ctx context.Context, groupID, userID int64) error {
@@ -32,7 +31,7 @@ func (x groupBlocklist) List(ctx context.Context, groupID int64) ([]store.GroupB
 	}, `SELECT group_id, user_id, block_date, requester_id FROM group_blocked_users WHERE group_id = ? ORDER BY user_id`, groupID)
 }
 
-type groupInvitations repos
+type groupInvitations Repos
 
 const invitationColumns = `id, group_id, inviter_id, invitee_id, content, status, reason, creation_date, response_date, expiration_date`
 
@@ -43,9 +42,8 @@ func scanInvitation(s scanner) (*store.GroupInvitation, error) {
 }
 
 func (x groupInvitations) Create(ctx context.Context, v *store.GroupInvitation) error {
-	_, err := x.w.ExecContext(ctx, `INSERT INTO group_invitations (`+invitationColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+	return insertNew(ctx, x.w, `INSERT INTO group_invitations (`+invitationColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
 		v.ID, v.GroupID, v.InviterID, v.InviteeID, v.Content, v.Status, v.Reason, v.CreationDate, v.ResponseDate, v.ExpirationDate)
-	return mapErr(err)
 }
 
 func (x groupInvitations) Get(ctx context.Context, id int64) (*store.GroupInvitation, error) {
@@ -62,7 +60,7 @@ func (x groupInvitations) Respond(ctx context.Context, id int64, r store.Respons
 }
 
 func enrollmentWhere(f store.EnrollmentFilter, sender, recipient string) (string, []any) {
-	w, args := "1", []any{}
+	w, args := "1 = 1", []any{}
 	if f.GroupID != 0 {
 		w, args = w+" AND group_id = ?", append(args, f.GroupID)
 	}
@@ -80,7 +78,7 @@ func (x groupInvitations) List(ctx context.Context, f store.EnrollmentFilter) ([
 	return queryAll(ctx, x.r, scanInvitation, `SELECT `+invitationColumns+` FROM group_invitations WHERE `+w+` ORDER BY id DESC`, args...)
 }
 
-type groupJoinRequests repos
+type groupJoinRequests Repos
 
 const joinRequestColumns = `id, group_id, requester_id, responder_id, content, status, reason, creation_date, response_date, expiration_date`
 
@@ -91,9 +89,8 @@ func scanJoinRequest(s scanner) (*store.GroupJoinRequest, error) {
 }
 
 func (x groupJoinRequests) Create(ctx context.Context, v *store.GroupJoinRequest) error {
-	_, err := x.w.ExecContext(ctx, `INSERT INTO group_join_requests (`+joinRequestColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+	return insertNew(ctx, x.w, `INSERT INTO group_join_requests (`+joinRequestColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
 		v.ID, v.GroupID, v.RequesterID, v.ResponderID, v.Content, v.Status, v.Reason, v.CreationDate, v.ResponseDate, v.ExpirationDate)
-	return mapErr(err)
 }
 
 func (x groupJoinRequests) Get(ctx context.Context, id int64) (*store.GroupJoinRequest, error) {
@@ -114,7 +111,7 @@ func (x groupJoinRequests) List(ctx context.Context, f store.EnrollmentFilter) (
 	return queryAll(ctx, x.r, scanJoinRequest, `SELECT `+joinRequestColumns+` FROM group_join_requests WHERE `+w+` ORDER BY id DESC`, args...)
 }
 
-type groupQuestions repos
+type groupQuestions Repos
 
 func scanQuestion(s scanner) (*store.GroupQuestion, error) {
 	var q store.GroupQuestion
@@ -126,12 +123,12 @@ func scanQuestion(s scanner) (*store.GroupQuestion, error) {
 }
 
 func (x groupQuestions) Create(ctx context.Context, qs []store.GroupQuestion) error {
-	return withTx(ctx, x.w, func(tx querier) error {
+	return withTx(ctx, x.w, func(tx Querier) error {
 		for _, q := range qs {
 			answers, _ := json.Marshal(q.Answers)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO group_join_questions (id, group_id, question, answers, score) VALUES (?,?,?,?,?)`,
-				q.ID, q.GroupID, q.Question, string(answers), q.Score); err != nil {
-				return mapErr(err)
+			if err := insertNew(ctx, tx, `INSERT INTO group_join_questions (id, group_id, question, answers, score) VALUES (?,?,?,?,?)
+				ON CONFLICT DO NOTHING`, q.ID, q.GroupID, q.Question, string(answers), q.Score); err != nil {
+				return err
 			}
 		}
 		return nil

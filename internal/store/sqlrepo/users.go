@@ -1,4 +1,4 @@
-package sqlite
+package sqlrepo
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"hermod/internal/store"
 )
 
-type users repos
+type users Repos
 
 const userColumns = `id, login_name, name, intro, profile_picture, profile_access_strategy, attributes, active,
 	registration_date, last_updated_date, salt, iterations, sha1_stored_key, sha1_server_key, sha256_stored_key, sha256_server_key`
@@ -22,10 +22,9 @@ func nullString(s string) any {
 
 func (x users) Create(ctx context.Context, u *store.User) error {
 	c := u.Credentials
-	_, err := x.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	return insertNew(ctx, x.w, `INSERT INTO users (`+userColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
 		u.ID, nullString(u.LoginName), u.Name, u.Intro, u.ProfilePicture, u.ProfileAccessStrategy, u.Attributes, u.Active,
 		u.RegistrationDate, u.LastUpdatedDate, c.Salt, c.Iterations, c.SHA1.StoredKey, c.SHA1.ServerKey, c.SHA256.StoredKey, c.SHA256.ServerKey)
-	return mapErr(err)
 }
 
 type scanner interface{ Scan(dest ...any) error }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlrepo
 
 import (
 	"context"
@@ -6,10 +6,10 @@ import (
 	"hermod/internal/store"
 )
 
-type settings repos
+type settings Repos
 
 func (x settings) Upsert(ctx context.Context, ss []store.Setting) error {
-	return withTx(ctx, x.w, func(q querier) error {
+	return withTx(ctx, x.w, func(q Querier) error {
 		for _, s := range ss {
 			_, err := q.ExecContext(ctx, `INSERT INTO settings (owner_id, scope, target_id, name, value, updated_date) VALUES (?,?,?,?,?,?)
 				ON CONFLICT (owner_id, scope, target_id, name) DO UPDATE SET value = excluded.value, updated_date = excluded.updated_date`,
@@ -55,10 +55,10 @@ func (x settings) List(ctx context.Context, f store.SettingFilter) ([]store.Sett
 	}, `SELECT owner_id, scope, target_id, name, value, updated_date FROM settings WHERE `+w+` ORDER BY target_id, name`, args...)
 }
 
-type reactions repos
+type reactions Repos
 
 func (x reactions) Add(ctx context.Context, rs []store.MessageReaction) error {
-	return withTx(ctx, x.w, func(q querier) error {
+	return withTx(ctx, x.w, func(q Querier) error {
 		for _, r := range rs {
 			_, err := q.ExecContext(ctx, `INSERT INTO message_reactions (message_id, user_id, reaction_type, creation_date) VALUES (?,?,?,?)
 				ON CONFLICT DO NOTHING`, r.MessageID, r.UserID, r.Type, r.CreationDate)

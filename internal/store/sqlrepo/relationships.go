@@ -1,4 +1,4 @@
-package sqlite
+package sqlrepo
 
 import (
 	"context"
@@ -8,16 +8,16 @@ import (
 	"hermod/internal/store"
 )
 
-type relationships repos
+type relationships Repos
 
 const relColumns = `owner_id, related_id, block_date, establishment_date, name, note`
 
 func (x relationships) Create(ctx context.Context, r *store.Relationship) error {
-	return withTx(ctx, x.w, func(q querier) error {
-		_, err := q.ExecContext(ctx, `INSERT INTO relationships (`+relColumns+`) VALUES (?,?,?,?,?,?)`,
+	return withTx(ctx, x.w, func(q Querier) error {
+		err := insertNew(ctx, q, `INSERT INTO relationships (`+relColumns+`) VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
 			r.OwnerID, r.RelatedID, r.BlockDate, r.EstablishmentDate, r.Name, r.Note)
 		if err != nil {
-			return mapErr(err)
+			return err
 		}
 		groups := r.GroupIndexes
 		if len(groups) == 0 {
@@ -33,7 +33,7 @@ func (x relationships) Create(ctx context.Context, r *store.Relationship) error 
 }
 
 // addMember puts related in the owner's group idx, which must exist.
-func addMember(ctx context.Context, q querier, ownerID int64, idx int32, relatedID int64) error {
+func addMember(ctx context.Context, q Querier, ownerID int64, idx int32, relatedID int64) error {
 	if idx != 0 {
 		var one int
 		err := q.QueryRowContext(ctx, `SELECT 1 FROM relationship_groups WHERE owner_id = ? AND idx = ?`, ownerID, idx).Scan(&one)
@@ -41,7 +41,8 @@ func addMember(ctx context.Context, q querier, ownerID int64, idx int32, related
 			return mapErr(err)
 		}
 	}
-	_, err := q.ExecContext(ctx, `INSERT OR IGNORE INTO relationship_group_members (owner_id, idx, related_id) VALUES (?,?,?)`, ownerID, idx, relatedID)
+	_, err := q.ExecContext(ctx, `INSERT INTO relationship_group_members (owner_id, idx, related_id) VALUES (?,?,?)
+		ON CONFLICT DO NOTHING`, ownerID, idx, relatedID)
 	return err
 }
 
@@ -68,7 +69,7 @@ func (x relationships) Update(ctx context.Context, ownerID, relatedID int64, upd
 	if upd.Note != nil {
 		sets, args = append(sets, "note = ?"), append(args, *upd.Note)
 	}
-	return withTx(ctx, x.w, func(q querier) error {
+	return withTx(ctx, x.w, func(q Querier) error {
 		if len(sets) == 0 {
 			if _, err := x.Get(ctx, ownerID, relatedID); err != nil {
 				return err
@@ -84,7 +85,7 @@ func (x relationships) Update(ctx context.Context, ownerID, relatedID int64, upd
 }
 
 func (x relationships) Delete(ctx context.Context, ownerID, relatedID int64, now int64) error {
-	return withTx(ctx, x.w, func(q querier) error {
+	return withTx(ctx, x.w, func(q Querier) error {
 		if err := mustAffect(q.ExecContext(ctx, `DELETE FROM relationships WHERE owner_id = ? AND related_id = ?`, ownerID, relatedID)); err != nil {
 			return err
 		}
@@ -96,28 +97,31 @@ func (x relationships) Delete(ctx context.Context, ownerID, relatedID int64, now
 }
 
 func (x relationships) List(ctx context.Context, ownerID int64, f store.RelationshipFilter) ([]store.Relationship, error) {
-	q := `SELECT ` + relColumns + `, (SELECT group_concat(idx) FROM relationship_group_members m
-		WHERE m.owner_id = r.owner_id AND m.related_id = r.related_id) FROM relationships r WHERE owner_id = ?`
+	// One row per group membership (or one with a NULL index for none),
+	// folded into each relationship's GroupIndexes below.
+	q := `SELECT r.owner_id, r.related_id, r.block_date, r.establishment_date, r.name, r.note, m.idx
+		FROM relationships r LEFT JOIN relationship_group_members m ON m.owner_id = r.owner_id AND m.related_id = r.related_id
+		WHERE r.owner_id = ?`
 	args := []any{ownerID}
 	if len(f.RelatedIDs) > 0 {
-		q += ` AND related_id IN (` + inList(len(f.RelatedIDs)) + `)`
+		q += ` AND r.related_id IN (` + inList(len(f.RelatedIDs)) + `)`
 		args = append(args, int64Args(f.RelatedIDs)...)
 	}
 	if f.Blocked != nil {
 		if *f.Blocked {
-			q += ` AND block_date != 0`
+			q += ` AND r.block_date != 0`
 		} else {
-			q += ` AND block_date = 0`
+			q += ` AND r.block_date = 0`
 		}
 	}
 	if len(f.GroupIndexes) > 0 {
-		q += ` AND EXISTS (SELECT 1 FROM relationship_group_members m WHERE m.owner_id = r.owner_id
-			AND m.related_id = r.related_id AND m.idx IN (` + inList(len(f.GroupIndexes)) + `))`
+		q += ` AND EXISTS (SELECT 1 FROM relationship_group_members g WHERE g.owner_id = r.owner_id
+			AND g.related_id = r.related_id AND g.idx IN (` + inList(len(f.GroupIndexes)) + `))`
 		for _, g := range f.GroupIndexes {
 			args = append(args, g)
 		}
 	}
-	rows, err := x.r.QueryContext(ctx, q+` ORDER BY related_id`, args...)
+	rows, err := x.r.QueryContext(ctx, q+` ORDER BY r.related_id, m.idx`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -125,45 +129,30 @@ func (x relationships) List(ctx context.Context, ownerID int64, f store.Relation
 	var out []store.Relationship
 	for rows.Next() {
 		var r store.Relationship
-		var groups sql.NullString
-		if err := rows.Scan(&r.OwnerID, &r.RelatedID, &r.BlockDate, &r.EstablishmentDate, &r.Name, &r.Note, &groups); err != nil {
+		var idx sql.NullInt32
+		if err := rows.Scan(&r.OwnerID, &r.RelatedID, &r.BlockDate, &r.EstablishmentDate, &r.Name, &r.Note, &idx); err != nil {
 			return nil, err
 		}
-		r.GroupIndexes = parseIndexes(groups.String)
-		out = append(out, r)
+		if n := len(out); n == 0 || out[n-1].RelatedID != r.RelatedID {
+			out = append(out, r)
+		}
+		if idx.Valid {
+			last := &out[len(out)-1]
+			last.GroupIndexes = append(last.GroupIndexes, idx.Int32)
+		}
 	}
 	return out, rows.Err()
 }
 
-func parseIndexes(s string) []int32 {
-	if s == "" {
-		return nil
-	}
-	var out []int32
-	for _, p := range strings.Split(s, ",") {
-		var n int32
-		for _, c := range p {
-			n = n*10 + int32(c-'0')
-		}
-		out = append(out, n)
-	}
-	// group_concat has no defined order: keep the result stable.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
-}
-
 func (x relationships) CreateGroup(ctx context.Context, ownerID int64, name string, now int64) (store.RelationshipGroup, error) {
 	g := store.RelationshipGroup{OwnerID: ownerID, Name: name, CreationDate: now}
-	err := withTx(ctx, x.w, func(q querier) error {
+	err := withTx(ctx, x.w, func(q Querier) error {
 		if err := q.QueryRowContext(ctx, `SELECT coalesce(max(idx), 0) + 1 FROM relationship_groups WHERE owner_id = ?`, ownerID).Scan(&g.Index); err != nil {
 			return err
 		}
-		if _, err := q.ExecContext(ctx, `INSERT INTO relationship_groups (owner_id, idx, name, creation_date) VALUES (?,?,?,?)`, ownerID, g.Index, name, now); err != nil {
-			return mapErr(err)
+		if err := insertNew(ctx, q, `INSERT INTO relationship_groups (owner_id, idx, name, creation_date) VALUES (?,?,?,?)
+			ON CONFLICT DO NOTHING`, ownerID, g.Index, name, now); err != nil {
+			return err
 		}
 		return bump(ctx, q, ownerID, store.VersionRelationshipGroups, now)
 	})
@@ -171,7 +160,7 @@ func (x relationships) CreateGroup(ctx context.Context, ownerID int64, name stri
 }
 
 func (x relationships) RenameGroup(ctx context.Context, ownerID int64, index int32, name string, now int64) error {
-	return withTx(ctx, x.w, func(q querier) error {
+	return withTx(ctx, x.w, func(q Querier) error {
 		var err error
 		if index == 0 {
 			_, err = q.ExecContext(ctx, `INSERT INTO relationship_groups (owner_id, idx, name, creation_date) VALUES (?, 0, ?, ?)
@@ -190,7 +179,7 @@ func (x relationships) DeleteGroup(ctx context.Context, ownerID int64, index, ta
 	if index == 0 {
 		return store.ErrNotFound
 	}
-	return withTx(ctx, x.w, func(q querier) error {
+	return withTx(ctx, x.w, func(q Querier) error {
 		if err := mustAffect(q.ExecContext(ctx, `DELETE FROM relationship_groups WHERE owner_id = ? AND idx = ?`, ownerID, index)); err != nil {
 			return err
 		}
@@ -200,8 +189,9 @@ func (x relationships) DeleteGroup(ctx context.Context, ownerID int64, index, ta
 				return mapErr(err)
 			}
 		}
-		if _, err := q.ExecContext(ctx, `INSERT OR IGNORE INTO relationship_group_members (owner_id, idx, related_id)
-			SELECT owner_id, ?, related_id FROM relationship_group_members WHERE owner_id = ? AND idx = ?`, target, ownerID, index); err != nil {
+		if _, err := q.ExecContext(ctx, `INSERT INTO relationship_group_members (owner_id, idx, related_id)
+			SELECT owner_id, ?, related_id FROM relationship_group_members WHERE owner_id = ? AND idx = ?
+			ON CONFLICT DO NOTHING`, target, ownerID, index); err != nil {
 			return err
 		}
 		if _, err := q.ExecContext(ctx, `DELETE FROM relationship_group_members WHERE owner_id = ? AND idx = ?`, ownerID, index); err != nil {
@@ -236,7 +226,7 @@ func (x relationships) ListGroups(ctx context.Context, ownerID int64) ([]store.R
 }
 
 func (x relationships) AddToGroup(ctx context.Context, ownerID int64, index int32, relatedID int64, now int64) error {
-	return withTx(ctx, x.w, func(q querier) error {
+	return withTx(ctx, x.w, func(q Querier) error {
 		var one int
 		if err := q.QueryRowContext(ctx, `SELECT 1 FROM relationships WHERE owner_id = ? AND related_id = ?`, ownerID, relatedID).Scan(&one); err != nil {
 			return mapErr(err)
@@ -249,7 +239,7 @@ func (x relationships) AddToGroup(ctx context.Context, ownerID int64, index int3
 }
 
 func (x relationships) RemoveFromGroup(ctx context.Context, ownerID int64, index int32, relatedID int64, now int64) error {
-	return withTx(ctx, x.w, func(q querier) error {
+	return withTx(ctx, x.w, func(q Querier) error {
 		if _, err := q.ExecContext(ctx, `DELETE FROM relationship_group_members WHERE owner_id = ? AND idx = ? AND related_id = ?`, ownerID, index, relatedID); err != nil {
 			return err
 		}

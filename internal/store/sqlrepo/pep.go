@@ -1,4 +1,4 @@
-package sqlite
+package sqlrepo
 
 import (
 	"context"
@@ -6,10 +6,10 @@ import (
 	"hermod/internal/store"
 )
 
-type pep repos
+type pep Repos
 
 func (x pep) PutNode(ctx context.Context, n *store.PEPNode) error {
-	return withTx(ctx, x.w, func(q querier) error {
+	return withTx(ctx, x.w, func(q Querier) error {
 		_, err := q.ExecContext(ctx, `INSERT INTO pep_nodes (owner_id, node, access_model, max_items, config, creation_date) VALUES (?,?,?,?,?,?)
 			ON CONFLICT (owner_id, node) DO UPDATE SET access_model = excluded.access_model, max_items = excluded.max_items, config = excluded.config`,
 			n.OwnerID, n.Node, n.AccessModel, n.MaxItems, n.Config, n.CreationDate)
@@ -21,7 +21,7 @@ func (x pep) PutNode(ctx context.Context, n *store.PEPNode) error {
 }
 
 // trimItems keeps a node's newest max items.
-func trimItems(ctx context.Context, q querier, owner int64, node string, max int) error {
+func trimItems(ctx context.Context, q Querier, owner int64, node string, max int) error {
 	_, err := q.ExecContext(ctx, `DELETE FROM pep_items WHERE owner_id = ? AND node = ? AND seq NOT IN
 		(SELECT seq FROM pep_items WHERE owner_id = ? AND node = ? ORDER BY seq DESC LIMIT ?)`, owner, node, owner, node, max)
 	return err
@@ -47,7 +47,7 @@ func (x pep) Nodes(ctx context.Context, owner int64) ([]store.PEPNode, error) {
 }
 
 func (x pep) DeleteNode(ctx context.Context, owner int64, node string) error {
-	return withTx(ctx, x.w, func(q querier) error {
+	return withTx(ctx, x.w, func(q Querier) error {
 		if err := mustAffect(q.ExecContext(ctx, `DELETE FROM pep_nodes WHERE owner_id = ? AND node = ?`, owner, node)); err != nil {
 			return err
 		}
@@ -57,7 +57,7 @@ func (x pep) DeleteNode(ctx context.Context, owner int64, node string) error {
 }
 
 func (x pep) PublishItem(ctx context.Context, it *store.PEPItem) error {
-	return withTx(ctx, x.w, func(q querier) error {
+	return withTx(ctx, x.w, func(q Querier) error {
 		var max int
 		if err := q.QueryRowContext(ctx, `SELECT max_items FROM pep_nodes WHERE owner_id = ? AND node = ?`, it.OwnerID, it.Node).Scan(&max); err != nil {
 			return mapErr(err)
@@ -67,9 +67,9 @@ func (x pep) PublishItem(ctx context.Context, it *store.PEPItem) error {
 		if _, err := q.ExecContext(ctx, `DELETE FROM pep_items WHERE owner_id = ? AND node = ? AND item_id = ?`, it.OwnerID, it.Node, it.ItemID); err != nil {
 			return err
 		}
-		if _, err := q.ExecContext(ctx, `INSERT INTO pep_items (owner_id, node, item_id, payload, publisher_id, published_date) VALUES (?,?,?,?,?,?)`,
-			it.OwnerID, it.Node, it.ItemID, it.Payload, it.PublisherID, it.PublishedDate); err != nil {
-			return mapErr(err)
+		if err := insertNew(ctx, q, `INSERT INTO pep_items (owner_id, node, item_id, payload, publisher_id, published_date) VALUES (?,?,?,?,?,?)
+			ON CONFLICT DO NOTHING`, it.OwnerID, it.Node, it.ItemID, it.Payload, it.PublisherID, it.PublishedDate); err != nil {
+			return err
 		}
 		return trimItems(ctx, q, it.OwnerID, it.Node, max)
 	})
@@ -107,7 +107,7 @@ func (x pep) PurgeItems(ctx context.Context, owner int64, node string) (int64, e
 	return res.RowsAffected()
 }
 
-type privateXML repos
+type privateXML Repos
 
 func (x privateXML) Get(ctx context.Context, owner int64, ns string) ([]byte, error) {
 	var b []byte

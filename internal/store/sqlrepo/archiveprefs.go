@@ -1,4 +1,4 @@
-package sqlite
+package sqlrepo
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"hermod/internal/store"
 )
 
-type archivePrefs repos
+type archivePrefs Repos
 
 func (x archivePrefs) Get(ctx context.Context, userID int64) (*store.ArchivePrefs, error) {
 	p := &store.ArchivePrefs{UserID: userID}
@@ -50,7 +50,7 @@ func encodeIDs(ids []int64) []byte {
 	return b
 }
 
-var errCorruptIDs = errors.New("sqlite: corrupt id list")
+var errCorruptIDs = errors.New("sqlrepo: corrupt id list")
 
 func decodeIDs(b []byte) ([]int64, error) {
 	var out []int64

@@ -1,4 +1,4 @@
-package sqlite
+package sqlrepo
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 )
 
 // queryAll runs a query and scans every row with scan.
-func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (*T, error), sqlText string, args ...any) ([]T, error) {
+func queryAll[T any](ctx context.Context, q Querier, scan func(scanner) (*T, error), sqlText string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, err
@@ -25,7 +25,7 @@ func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (*T, err
 	return out, rows.Err()
 }
 
-func queryIDs(ctx context.Context, q querier, sqlText string, args ...any) ([]int64, error) {
+func queryIDs(ctx context.Context, q Querier, sqlText string, args ...any) ([]int64, error) {
 	rows, err := q.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func setIf[T any](s *setter, col string, v *T) {
 
 func (s *setter) clause() string { return strings.Join(s.sets, ", ") }
 
-type groupTypes repos
+type groupTypes Repos
 
 const groupTypeColumns = `id, name, size_limit, invitation_strategy, join_strategy, info_update_strategy,
 	member_info_update_strategy, guest_speakable, self_info_updatable, enable_read_receipt, message_editable`
@@ -74,10 +74,9 @@ func scanGroupType(s scanner) (*store.GroupType, error) {
 }
 
 func (x groupTypes) Create(ctx context.Context, t *store.GroupType) error {
-	_, err := x.w.ExecContext(ctx, `INSERT INTO group_types (`+groupTypeColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+	return insertNew(ctx, x.w, `INSERT INTO group_types (`+groupTypeColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
 		t.ID, t.Name, t.SizeLimit, t.InvitationStrategy, t.JoinStrategy, t.InfoUpdateStrategy,
 		t.MemberInfoUpdateStrategy, t.GuestSpeakable, t.SelfInfoUpdatable, t.EnableReadReceipt, t.MessageEditable)
-	return mapErr(err)
 }
 
 func (x groupTypes) Get(ctx context.Context, id int64) (*store.GroupType, error) {
@@ -92,7 +91,7 @@ func (x groupTypes) List(ctx context.Context) ([]store.GroupType, error) {
 	return queryAll(ctx, x.r, scanGroupType, `SELECT `+groupTypeColumns+` FROM group_types ORDER BY id`)
 }
 
-type groups repos
+type groups Repos
 
 const groupColumns = `id, type_id, creator_id, owner_id, name, intro, announcement, min_score, mute_end_date,
 	active, attributes, creation_date, last_updated_date, deletion_date`
@@ -105,10 +104,9 @@ func scanGroup(s scanner) (*store.Group, error) {
 }
 
 func (x groups) Create(ctx context.Context, g *store.Group) error {
-	_, err := x.w.ExecContext(ctx, `INSERT INTO groups (`+groupColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	return insertNew(ctx, x.w, `INSERT INTO groups (`+groupColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
 		g.ID, g.TypeID, g.CreatorID, g.OwnerID, g.Name, g.Intro, g.Announcement, g.MinScore, g.MuteEndDate,
 		g.Active, g.Attributes, g.CreationDate, g.LastUpdatedDate, g.DeletionDate)
-	return mapErr(err)
 }
 
 func (x groups) Get(ctx context.Context, id int64) (*store.Group, error) {
@@ -148,7 +146,7 @@ func (x groups) CountOwned(ctx context.Context, ownerID int64) (int64, error) {
 	return n, err
 }
 
-type groupMembers repos
+type groupMembers Repos
 
 const memberColumns = `group_id, user_id, name, role, join_date, mute_end_date, note`
 
@@ -159,12 +157,12 @@ func scanMember(s scanner) (*store.GroupMember, error) {
 }
 
 func (x groupMembers) Add(ctx context.Context, members []store.GroupMember) error {
-	return withTx(ctx, x.w, func(q querier) error {
+	return withTx(ctx, x.w, func(q Querier) error {
 		for _, m := range members {
-			_, err := q.ExecContext(ctx, `INSERT INTO group_members (`+memberColumns+`) VALUES (?,?,?,?,?,?,?)`,
+			err := insertNew(ctx, q, `INSERT INTO group_members (`+memberColumns+`) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
 				m.GroupID, m.UserID, m.Name, m.Role, m.JoinDate, m.MuteEndDate, m.Note)
 			if err != nil {
-				return mapErr(err)
+				return err
 			}
 		}
 		return nil
@@ -230,7 +228,7 @@ func (x groupMembers) GroupIDs(ctx context.Context, userID int64) ([]int64, erro
 	return queryIDs(ctx, x.r, `SELECT group_id FROM group_members WHERE user_id = ? ORDER BY group_id`, userID)
 }
 
-type groupVersions repos
+type groupVersions Repos
 
 func (x groupVersions) Get(ctx context.Context, groupID int64, kind store.GroupVersionKind) (int64, error) {
 	var v int64
@@ -243,6 +241,6 @@ func (x groupVersions) Get(ctx context.Context, groupID int64, kind store.GroupV
 
 func (x groupVersions) Bump(ctx context.Context, groupID int64, kind store.GroupVersionKind, now int64) error {
 	_, err := x.w.ExecContext(ctx, `INSERT INTO group_versions (group_id, kind, updated_at) VALUES (?, ?, ?)
-		ON CONFLICT (group_id, kind) DO UPDATE SET updated_at = max(updated_at, excluded.updated_at)`, groupID, string(kind), now)
+		ON CONFLICT (group_id, kind) DO UPDATE SET updated_at = excluded.updated_at WHERE excluded.updated_at > group_versions.updated_at`, groupID, string(kind), now)
 	return err
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlrepo
 
 import (
 	"context"
@@ -11,16 +11,15 @@ import (
 	"hermod/internal/store"
 )
 
-type messages repos
+type messages Repos
 
 const msgColumns = `id, sender_id, recipient_id, group_id, is_system, text, records, delivery_date,
 	modification_date, recall_date, pre_message_id, extensions, client_id`
 
 func (x messages) Insert(ctx context.Context, m *store.Message) error {
-	_, err := x.w.ExecContext(ctx, `INSERT INTO messages (`+msgColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	return insertNew(ctx, x.w, `INSERT INTO messages (`+msgColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
 		m.ID, m.SenderID, m.RecipientID, m.GroupID, m.IsSystem, m.Text, encodeRecords(m.Records), m.DeliveryDate,
 		m.ModificationDate, m.RecallDate, m.PreMessageID, m.Extensions, m.ClientID)
-	return mapErr(err)
 }
 
 func scanMessage(s scanner) (*store.Message, error) {
@@ -142,15 +141,40 @@ func (c clause) copy() clause {
 
 func (c clause) String() string { return strings.Join(c.conds, " AND ") }
 
-func (x messages) Query(ctx context.Context, q store.MessageQuery) ([]store.Message, error) {
-	order := ` ORDER BY delivery_date, id`
+// Statement is one SQL statement and its arguments.
+type Statement struct {
+	SQL  string
+	Args []any
+}
+
+// MessageQueryParts returns the statements selecting columns (a list of
+// messages' columns) that Messages().Query runs for q: one, or for a
+// participant's archive one per part, which Query merges with a UNION ALL.
+// Each is read in date order from an index of its own; the backends' plan
+// tests EXPLAIN them.
+func MessageQueryParts(q store.MessageQuery, columns string) []Statement {
+	order, limit := messageOrder(q)
+	cs := where(q)
+	out := make([]Statement, len(cs))
+	for i, c := range cs {
+		out[i] = Statement{`SELECT ` + columns + ` FROM messages WHERE ` + c.String() + order + limit, c.args}
+	}
+	return out
+}
+
+func messageOrder(q store.MessageQuery) (order, limit string) {
+	order = ` ORDER BY delivery_date, id`
 	if q.Descending {
 		order = ` ORDER BY delivery_date DESC, id DESC`
 	}
-	limit := ""
 	if q.Limit > 0 {
 		limit = ` LIMIT ` + strconv.Itoa(q.Limit)
 	}
+	return order, limit
+}
+
+func (x messages) Query(ctx context.Context, q store.MessageQuery) ([]store.Message, error) {
+	order, limit := messageOrder(q)
 	var sqlText string
 	var args []any
 	if cs := where(q); len(cs) == 1 {
@@ -159,10 +183,10 @@ func (x messages) Query(ctx context.Context, q store.MessageQuery) ([]store.Mess
 		// Each part is ordered and limited on its own index, then merged.
 		parts := make([]string, len(cs))
 		for i, c := range cs {
-			parts[i] = `SELECT * FROM (SELECT ` + msgColumns + ` FROM messages WHERE ` + c.String() + order + limit + `)`
+			parts[i] = `SELECT * FROM (SELECT ` + msgColumns + ` FROM messages WHERE ` + c.String() + order + limit + `) AS p` + strconv.Itoa(i)
 			args = append(args, c.args...)
 		}
-		sqlText = `SELECT ` + msgColumns + ` FROM (` + strings.Join(parts, ` UNION ALL `) + `)` + order + limit
+		sqlText = `SELECT ` + msgColumns + ` FROM (` + strings.Join(parts, ` UNION ALL `) + `) AS u` + order + limit
 	}
 	rows, err := x.r.QueryContext(ctx, sqlText, args...)
 	if err != nil {
@@ -236,7 +260,7 @@ func encodeRecords(records [][]byte) []byte {
 	return b
 }
 
-var errCorruptRecords = errors.New("sqlite: corrupt message records")
+var errCorruptRecords = errors.New("sqlrepo: corrupt message records")
 
 func decodeRecords(b []byte) ([][]byte, error) {
 	if len(b) == 0 {

@@ -1,4 +1,4 @@
-package sqlite
+package sqlrepo
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"hermod/internal/store"
 )
 
-type resources repos
+type resources Repos
 
 const resourceColumns = `type, key, uploader_id, user_id, group_id, name, media_type, size, creation_date`
 
@@ -18,7 +18,10 @@ func scanResource(s scanner) (*store.Resource, error) {
 }
 
 func (x resources) Put(ctx context.Context, r *store.Resource) error {
-	_, err := x.w.ExecContext(ctx, `INSERT OR REPLACE INTO resources (`+resourceColumns+`) VALUES (?,?,?,?,?,?,?,?,?)`,
+	_, err := x.w.ExecContext(ctx, `INSERT INTO resources (`+resourceColumns+`) VALUES (?,?,?,?,?,?,?,?,?)
+		ON CONFLICT (type, key) DO UPDATE SET uploader_id = excluded.uploader_id, user_id = excluded.user_id,
+		group_id = excluded.group_id, name = excluded.name, media_type = excluded.media_type, size = excluded.size,
+		creation_date = excluded.creation_date`,
 		r.Type, r.Key, r.UploaderID, r.UserID, r.GroupID, r.Name, r.MediaType, r.Size, r.CreationDate)
 	return mapErr(err)
 }
@@ -32,7 +35,7 @@ func (x resources) Get(ctx context.Context, t store.ResourceType, key string) (*
 }
 
 func (x resources) Delete(ctx context.Context, t store.ResourceType, key string) error {
-	return withTx(ctx, x.w, func(q querier) error {
+	return withTx(ctx, x.w, func(q Querier) error {
 		if _, err := q.ExecContext(ctx, `DELETE FROM resource_shares WHERE type = ? AND key = ?`, t, key); err != nil {
 			return err
 		}
@@ -82,7 +85,8 @@ func (x resources) List(ctx context.Context, f store.ResourceFilter) ([]store.Re
 }
 
 func (x resources) Share(ctx context.Context, t store.ResourceType, key string, userID, groupID int64) error {
-	_, err := x.w.ExecContext(ctx, `INSERT OR IGNORE INTO resource_shares (type, key, user_id, group_id) VALUES (?,?,?,?)`, t, key, userID, groupID)
+	_, err := x.w.ExecContext(ctx, `INSERT INTO resource_shares (type, key, user_id, group_id) VALUES (?,?,?,?)
+		ON CONFLICT DO NOTHING`, t, key, userID, groupID)
 	return err
 }
 

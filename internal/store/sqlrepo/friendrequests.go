@@ -1,4 +1,4 @@
-package sqlite
+package sqlrepo
 
 import (
 	"context"
@@ -6,11 +6,11 @@ import (
 	"hermod/internal/store"
 )
 
-type friendRequests repos
+type friendRequests Repos
 
 const frColumns = `id, requester_id, recipient_id, content, status, reason, creation_date, response_date, expiration_date`
 
-func (x friendRequests) bumpBoth(ctx context.Context, q querier, requesterID, recipientID, now int64) error {
+func (x friendRequests) bumpBoth(ctx context.Context, q Querier, requesterID, recipientID, now int64) error {
 	if err := bump(ctx, q, requesterID, store.VersionSentFriendRequests, now); err != nil {
 		return err
 	}
@@ -18,11 +18,11 @@ func (x friendRequests) bumpBoth(ctx context.Context, q querier, requesterID, re
 }
 
 func (x friendRequests) Create(ctx context.Context, r *store.FriendRequest) error {
-	return withTx(ctx, x.w, func(q querier) error {
-		_, err := q.ExecContext(ctx, `INSERT INTO friend_requests (`+frColumns+`) VALUES (?,?,?,?,?,?,?,?,?)`,
+	return withTx(ctx, x.w, func(q Querier) error {
+		err := insertNew(ctx, q, `INSERT INTO friend_requests (`+frColumns+`) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
 			r.ID, r.RequesterID, r.RecipientID, r.Content, r.Status, r.Reason, r.CreationDate, r.ResponseDate, r.ExpirationDate)
 		if err != nil {
-			return mapErr(err)
+			return err
 		}
 		return x.bumpBoth(ctx, q, r.RequesterID, r.RecipientID, r.CreationDate)
 	})
@@ -48,7 +48,7 @@ func (x friendRequests) FindPending(ctx context.Context, requesterID, recipientI
 }
 
 func (x friendRequests) SetStatus(ctx context.Context, id int64, from, to store.RequestStatus, reason string, now int64) error {
-	return withTx(ctx, x.w, func(q querier) error {
+	return withTx(ctx, x.w, func(q Querier) error {
 		r, err := scanFR(q.QueryRowContext(ctx, `SELECT `+frColumns+` FROM friend_requests WHERE id = ? AND status = ?`, id, from))
 		if err != nil {
 			return err

@@ -1,12 +1,11 @@
-package sqlite
+package sqlrepo
 
 import "context"
 
-type groupAliases repos
+type groupAliases Repos
 
 func (x groupAliases) Set(ctx context.Context, groupID int64, alias string) error {
-	_, err := x.w.ExecContext(ctx, `INSERT INTO group_aliases (alias, group_id) VALUES (?, ?)`, alias, groupID)
-	return mapErr(err)
+	return insertNew(ctx, x.w, `INSERT INTO group_aliases (alias, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, alias, groupID)
 }
 
 func (x groupAliases) Lookup(ctx context.Context, alias string) (int64, error) {

@@ -1,4 +1,4 @@
-package sqlite
+package sqlrepo
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"hermod/internal/store"
 )
 
-type versions repos
+type versions Repos
 
 func (x versions) Get(ctx context.Context, userID int64, kind store.VersionKind) (int64, error) {
 	var v int64
@@ -19,10 +19,10 @@ func (x versions) Get(ctx context.Context, userID int64, kind store.VersionKind)
 
 func (x versions) Bump(ctx context.Context, userID int64, kind store.VersionKind, now int64) error {
 	_, err := x.w.ExecContext(ctx, `INSERT INTO user_versions (user_id, kind, updated_at) VALUES (?, ?, ?)
-		ON CONFLICT (user_id, kind) DO UPDATE SET updated_at = max(updated_at, excluded.updated_at)`, userID, string(kind), now)
+		ON CONFLICT (user_id, kind) DO UPDATE SET updated_at = excluded.updated_at WHERE excluded.updated_at > user_versions.updated_at`, userID, string(kind), now)
 	return err
 }
 
-func bump(ctx context.Context, q querier, userID int64, kind store.VersionKind, now int64) error {
-	return versions(repos{r: q, w: q}).Bump(ctx, userID, kind, now)
+func bump(ctx context.Context, q Querier, userID int64, kind store.VersionKind, now int64) error {
+	return versions(Repos{r: q, w: q}).Bump(ctx, userID, kind, now)
 }
