@@ -1,6 +1,7 @@
 // Package store defines hermod's durable state: the records it keeps and the
-// repositories that read and write them. Backends (sqlite, later postgres)
-// implement Store and must pass the conformance suite in storetest.
+// repositories that read and write them. Backends (sqlite, postgres)
+// implement Store and must pass the conformance suite in storetest; both
+// run the repositories of package sqlrepo.
 //
 // Times are Unix milliseconds, as on the Turms wire; 0 means "unset".
 package store
@@ -21,7 +22,10 @@ var (
 type Store interface {
 	Repos
 	// InTx runs fn in one transaction: every write made through tx lands, or
-	// none does. fn must not retain tx after it returns.
+	// none does. fn must not retain tx after it returns. A backend may run
+	// fn more than once (PostgreSQL does when the transaction loses a
+	// serialization race), so fn has no effect but through tx: it resets
+	// what it collects, and events are published after InTx returns.
 	InTx(ctx context.Context, fn func(tx Repos) error) error
 	// Close flushes and releases the backend.
 	Close() error

@@ -29,6 +29,9 @@ func (s *Service) RemoveContact(ctx context.Context, r domain.Requester, related
 	var deleted [2]bool
 	var canceled, declined []store.FriendRequest
 	err := s.st.InTx(ctx, func(tx store.Repos) error {
+		// A backend may run fn again (PostgreSQL, after a serialization
+		// failure): start from nothing each time.
+		canceled, declined = nil, nil
 		for i, pair := range [2][2]int64{{r.UserID, relatedID}, {relatedID, r.UserID}} {
 			err := tx.Relationships().Delete(ctx, pair[0], pair[1], now)
 			if err != nil && !errors.Is(err, store.ErrNotFound) {

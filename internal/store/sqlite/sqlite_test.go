@@ -107,8 +107,8 @@ func BenchmarkInsertMessage(b *testing.B) {
 	st := open(b, filepath.Join(b.TempDir(), "hermod.db"))
 	defer st.Close()
 	ctx := context.Background()
+	var id int64 // outside: b.Run may call the function more than once
 	b.Run("serial", func(b *testing.B) {
-		id := int64(0)
 		for b.Loop() {
 			id++
 			if err := st.Messages().Insert(ctx, &store.Message{ID: id, SenderID: 1, RecipientID: 2, Text: "hello", DeliveryDate: id}); err != nil {

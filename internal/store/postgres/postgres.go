@@ -1,0 +1,114 @@
+// Package postgres is hermod's store on PostgreSQL, for several nodes
+// sharing one database. It runs the repositories of package sqlrepo (the
+// same SQL as the sqlite backend) on a pgx connection pool, and keeps here
+// only what is PostgreSQL's: the pool, its migrations, applied under an
+// advisory lock so that nodes starting together do not race, and
+// transactions that are SERIALIZABLE and retried when they lose a race.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"hermod/internal/store"
+	"hermod/internal/store/sqlrepo"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options tune Open; the zero value is the defaults.
+type Options struct {
+	// MaxConns is the most connections the pool opens (0: pgxpool's
+	// default, the larger of 4 and the number of CPUs).
+	MaxConns int
+	// MaxTxAttempts is how often a transaction is run in all when it keeps
+	// losing serialization races (0: 10).
+	MaxTxAttempts int
+}
+
+// Store is the PostgreSQL backend.
+type Store struct {
+	pgx *pgxpool.Pool
+	db  *sql.DB
+	q   *pool
+	sqlrepo.Repos
+}
+
+// Open connects to the database at dsn (a PostgreSQL URL or key=value
+// string, as libpq takes; search_path=... in it chooses the schema) and
+// applies the migrations it lacks.
+func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if o.MaxConns > 0 {
+		cfg.MaxConns = int32(o.MaxConns)
+	}
+	if o.MaxTxAttempts <= 0 {
+		o.MaxTxAttempts = 10
+	}
+	if err := migrate(ctx, cfg.ConnConfig.Copy()); err != nil {
+		return nil, err
+	}
+	pp, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	db := stdlib.OpenDBFromPool(pp)
+	s := &Store{pgx: pp, db: db, q: &pool{db: db, rb: &rebinder{}, maxAttempts: o.MaxTxAttempts}}
+	s.Repos = sqlrepo.New(s.q, s.q)
+	return s, nil
+}
+
+// migrationLock is the advisory lock key of the migrations of the current
+// schema: nodes migrating one schema wait for each other, schemas (tests)
+// do not.
+const migrationLock = `hashtext('hermod migrations ' || current_schema())`
+
+// migrate applies the migrations on a connection of its own, not the
+// pool's: the advisory lock belongs to the session, and closing the
+// connection ends it, so the lock is let go of whatever happens.
+func migrate(ctx context.Context, cfg *pgx.ConnConfig) error {
+	db := stdlib.OpenDB(*cfg)
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(`+migrationLock+`)`); err != nil {
+		return fmt.Errorf("postgres: locking the migrations: %w", err)
+	}
+	return sqlrepo.Migrate(ctx, conn, migrations, "migrations", "postgres")
+}
+
+// InTx runs fn in one SERIALIZABLE transaction; fn's work commits or rolls
+// back as a whole. When the transaction loses a race with another (on this
+// node or another) it is rolled back and fn runs again, so fn must only
+// work through tx and its own variables, resetting what it collects: an
+// event published or a counter bumped inside fn could happen twice. Do
+// those after InTx returns nil.
+func (s *Store) InTx(ctx context.Context, fn func(tx store.Repos) error) error {
+	return s.q.RunTx(ctx, func(q sqlrepo.Querier) error { return fn(sqlrepo.New(q, q)) })
+}
+
+// Ping checks that the database answers (readiness).
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.q.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close closes the pool.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	s.pgx.Close()
+	return err
+}
