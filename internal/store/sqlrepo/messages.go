@@ -153,7 +153,10 @@ type Statement struct {
 // Each is read in date order from an index of its own; the backends' plan
 // tests EXPLAIN them.
 func MessageQueryParts(q store.MessageQuery, columns string) []Statement {
-	order, limit := messageOrder(q)
+	order, limit := messageOrder(q), ""
+	if q.Limit > 0 {
+		limit = ` LIMIT ` + strconv.Itoa(q.Limit)
+	}
 	cs := where(q)
 	out := make([]Statement, len(cs))
 	for i, c := range cs {
@@ -162,19 +165,18 @@ func MessageQueryParts(q store.MessageQuery, columns string) []Statement {
 	return out
 }
 
-func messageOrder(q store.MessageQuery) (order, limit string) {
-	order = ` ORDER BY delivery_date, id`
+func messageOrder(q store.MessageQuery) string {
 	if q.Descending {
-		order = ` ORDER BY delivery_date DESC, id DESC`
+		return ` ORDER BY delivery_date DESC, id DESC`
 	}
-	if q.Limit > 0 {
-		limit = ` LIMIT ` + strconv.Itoa(q.Limit)
-	}
-	return order, limit
+	return ` ORDER BY delivery_date, id`
 }
 
 func (x messages) Query(ctx context.Context, q store.MessageQuery) ([]store.Message, error) {
-	order, limit := messageOrder(q)
+	order, limit := messageOrder(q), ""
+	if q.Limit > 0 {
+		limit = ` LIMIT ` + strconv.Itoa(q.Limit) // built here: a short string that stays on the stack
+	}
 	var sqlText string
 	var args []any
 	if cs := where(q); len(cs) == 1 {
