@@ -27,7 +27,7 @@ recall_window = "2m"
 	if err := fs.Parse([]string{"--turms-ws-addr", ":4", "--messages-allow-strangers=false"}); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"HERMOD_TURMS__TCP_ADDR=:3", "HERMOD_NODE_ID=7", "PATH=/bin"}
+	env := []string{"HERMOD_TURMS__TCP_ADDR=:3", "HERMOD_NODE_ID=7", "PATH=/bin", "HERMOD_TEST_POSTGRES_DSN=postgres://x"} // a test variable is no setting
 	c, err := Load(file, env, fs)
 	if err != nil {
 		t.Fatal(err)

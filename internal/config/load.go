@@ -17,6 +17,11 @@ import (
 // separated by a double underscore: HERMOD_TURMS__TCP_ADDR is turms.tcp_addr.
 const EnvPrefix = "HERMOD_"
 
+// TestEnvPrefix starts the variables of hermod's tests (such as
+// HERMOD_TEST_POSTGRES_DSN), which are no settings: a node started where
+// they are set (by a test, or in CI) ignores them.
+const TestEnvPrefix = "HERMOD_TEST_"
+
 // setting is one key of the configuration.
 type setting struct {
 	key, help string
@@ -93,7 +98,7 @@ func Load(path string, env []string, fs *pflag.FlagSet) (Config, error) {
 	}
 	for _, kv := range env {
 		name, value, ok := strings.Cut(kv, "=")
-		if !ok || !strings.HasPrefix(name, EnvPrefix) {
+		if !ok || !strings.HasPrefix(name, EnvPrefix) || strings.HasPrefix(name, TestEnvPrefix) {
 			continue
 		}
 		key := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(name, EnvPrefix), "__", "."))

@@ -9,7 +9,7 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
-		"net/url"
+	"net/url"
 	"runtime"
 
 	"modernc.org/sqlite"
