@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -17,6 +18,8 @@ import (
 	"go.uber.org/goleak"
 	"google.golang.org/protobuf/proto"
 
+	"hermod/internal/store/postgres"
+	"hermod/internal/store/postgres/pgtest"
 	"hermod/internal/turms/pb"
 	"hermod/internal/turms/turmstest"
 	"hermod/internal/xmpp/xmpptest"
@@ -147,7 +150,34 @@ func TestServeHelpListsEveryFlag(t *testing.T) {
 	}
 }
 
-func TestUserCommandsWithoutServer(t *testing.T) {
+func TestUserCommandsWithoutServer(t *testing.T) { userCommandsWithoutServer(t) }
+
+// onPostgres points the hermod processes this test starts (they inherit
+// the environment) at a PostgreSQL schema of the test's own.
+func onPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	t.Setenv("HERMOD_STORE__DRIVER", "postgres")
+	t.Setenv("HERMOD_STORE__POSTGRES_DSN", dsn)
+	t.Cleanup(func() { // after the nodes are gone, before the schema is
+		st, err := postgres.Open(context.Background(), dsn, postgres.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if n, err := st.Users().Count(context.Background()); err != nil || n == 0 {
+			t.Errorf("%d users in PostgreSQL (%v): the nodes did not use it", n, err)
+		}
+	})
+}
+
+// TestUserCommandsWithoutServerOnPostgres: the user commands open a
+// PostgreSQL store as they open SQLite's, and a node on it sees the users.
+func TestUserCommandsWithoutServerOnPostgres(t *testing.T) {
+	onPostgres(t)
+	userCommandsWithoutServer(t)
+}
+
+func userCommandsWithoutServer(t *testing.T) {
 	dir := t.TempDir()
 	noAdmin := "--admin-addr=127.0.0.1:1" // nothing listens there: the store is opened directly
 	mustHermod(t, "user", "add", "--data-dir", dir, noAdmin, "--id", "1001", "--password", "pw", "--name", "Alice", "--login-name", "alice")
@@ -221,7 +251,17 @@ func TestSIGTERMClosesSessionsAndExitsZero(t *testing.T) {
 // TestCrashKeepsAcknowledgedMessages kills the server with SIGKILL while
 // clients send, restarts it, and checks that every message that got a
 // success response is in the store.
-func TestCrashKeepsAcknowledgedMessages(t *testing.T) {
+func TestCrashKeepsAcknowledgedMessages(t *testing.T) { crashKeepsAcknowledgedMessages(t) }
+
+// TestCrashKeepsAcknowledgedMessagesOnPostgres is the same on PostgreSQL:
+// users created through the admin API, Turms messages sent, acknowledged
+// only once committed, and read back from a restarted node.
+func TestCrashKeepsAcknowledgedMessagesOnPostgres(t *testing.T) {
+	onPostgres(t)
+	crashKeepsAcknowledgedMessages(t)
+}
+
+func crashKeepsAcknowledgedMessages(t *testing.T) {
 	dir := t.TempDir()
 	n := startNode(t, dir)
 	const senders = 4

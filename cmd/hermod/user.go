@@ -23,7 +23,7 @@ import (
 	"hermod/internal/domain/event"
 	"hermod/internal/domain/user"
 	"hermod/internal/idgen"
-	"hermod/internal/store/sqlite"
+	"hermod/internal/store/backend"
 )
 
 // The user commands work with or without a running server: they ask the
@@ -172,9 +172,9 @@ func withStore(cfg config.Config, fn func(accounts) error) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return err
 	}
-	st, err := sqlite.Open(context.Background(), cfg.SQLitePath())
+	st, err := backend.Open(context.Background(), cfg)
 	if err != nil {
-		return err
+		return fmt.Errorf("opening the store (%s): %w", backend.Describe(cfg), err)
 	}
 	defer st.Close()
 	ids, err := idgen.New(cfg.NodeID)

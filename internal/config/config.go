@@ -36,10 +36,13 @@ type LogConfig struct {
 	Format string `koanf:"format" help:"text or json"`
 }
 
-// StoreConfig chooses the store backend.
+// StoreConfig chooses the store backend: SQLite, embedded, for one node;
+// PostgreSQL for several nodes sharing one database.
 type StoreConfig struct {
-	Driver     string `koanf:"driver" help:"store backend: sqlite"`
-	SQLitePath string `koanf:"sqlite_path" help:"SQLite database file (default <data_dir>/hermod.db)"`
+	Driver           string `koanf:"driver" help:"store backend: sqlite (embedded, one node) or postgres (several nodes)"`
+	SQLitePath       string `koanf:"sqlite_path" help:"SQLite database file (default <data_dir>/hermod.db)"`
+	PostgresDSN      string `koanf:"postgres_dsn" help:"PostgreSQL connection string for driver postgres, e.g. postgres://hermod:secret@db.example.com:5432/hermod?sslmode=verify-full"`
+	PostgresMaxConns int    `koanf:"postgres_max_conns" help:"most connections to PostgreSQL this node opens (0: the larger of 4 and the number of CPUs)"`
 }
 
 // TurmsConfig is the Turms protocol listener.
@@ -226,8 +229,17 @@ func (c Config) Validate() error {
 	if c.NodeID < 0 || c.NodeID > 255 {
 		errs = append(errs, fmt.Errorf("node_id %d is outside 0-255", c.NodeID))
 	}
-	if c.Store.Driver != "sqlite" {
-		errs = append(errs, fmt.Errorf("store.driver %q is not supported (use sqlite)", c.Store.Driver))
+	switch c.Store.Driver {
+	case "sqlite":
+	case "postgres":
+		if c.Store.PostgresDSN == "" {
+			errs = append(errs, errors.New("store.postgres_dsn must be set for store.driver postgres"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("store.driver %q is not supported (use sqlite or postgres)", c.Store.Driver))
+	}
+	if c.Store.PostgresMaxConns < 0 {
+		errs = append(errs, errors.New("store.postgres_max_conns may not be negative"))
 	}
 	if c.Users.ScramIterations < 4096 {
 		errs = append(errs, fmt.Errorf("users.scram_iterations %d is below 4096", c.Users.ScramIterations))

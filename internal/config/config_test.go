@@ -62,12 +62,14 @@ func TestRejects(t *testing.T) {
 		env  []string
 		want string
 	}{
-		"unknown key":    {toml: "[turms]\ntcp_adr = \":1\"\n", want: "turms.tcp_adr"},
-		"bad node":       {toml: "node_id = 300\n", want: "node_id"},
-		"low iterations": {env: []string{"HERMOD_USERS__SCRAM_ITERATIONS=1000"}, want: "scram_iterations"},
-		"unknown env":    {env: []string{"HERMOD_NOPE=1"}, want: "HERMOD_NOPE"},
-		"bad duration":   {toml: "[turms]\nlogin_timeout = \"soon\"\n", want: "login_timeout"},
-		"bad driver":     {toml: "[store]\ndriver = \"mongo\"\n", want: "mongo"},
+		"unknown key":            {toml: "[turms]\ntcp_adr = \":1\"\n", want: "turms.tcp_adr"},
+		"bad node":               {toml: "node_id = 300\n", want: "node_id"},
+		"low iterations":         {env: []string{"HERMOD_USERS__SCRAM_ITERATIONS=1000"}, want: "scram_iterations"},
+		"unknown env":            {env: []string{"HERMOD_NOPE=1"}, want: "HERMOD_NOPE"},
+		"bad duration":           {toml: "[turms]\nlogin_timeout = \"soon\"\n", want: "login_timeout"},
+		"bad driver":             {toml: "[store]\ndriver = \"mongo\"\n", want: "mongo"},
+		"postgres without a dsn": {env: []string{"HERMOD_STORE__DRIVER=postgres"}, want: "store.postgres_dsn"},
+		"negative pool":          {env: []string{"HERMOD_STORE__POSTGRES_MAX_CONNS=-1"}, want: "postgres_max_conns"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := ""
@@ -80,6 +82,23 @@ func TestRejects(t *testing.T) {
 				t.Fatalf("error %v, want one mentioning %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestPostgresStore(t *testing.T) {
+	env := []string{"HERMOD_STORE__DRIVER=postgres", "HERMOD_STORE__POSTGRES_DSN=postgres://hermod@db:5432/hermod"}
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	RegisterFlags(fs)
+	if err := fs.Parse([]string{"--store-postgres-max-conns=20"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load("", env, fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := StoreConfig{Driver: "postgres", PostgresDSN: "postgres://hermod@db:5432/hermod", PostgresMaxConns: 20}
+	if c.Store != want {
+		t.Fatalf("%+v, want %+v", c.Store, want)
 	}
 }
 

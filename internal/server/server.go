@@ -27,7 +27,7 @@ import (
 	"hermod/internal/metrics"
 	"hermod/internal/netpoll"
 	"hermod/internal/router"
-	"hermod/internal/store/sqlite"
+	"hermod/internal/store/backend"
 	"hermod/internal/turms"
 	"hermod/internal/xmpp"
 	"hermod/internal/xmpp/xmlstream"
@@ -40,7 +40,7 @@ var Version = "dev"
 type Server struct {
 	cfg     config.Config
 	log     *slog.Logger
-	store   *sqlite.Store
+	store   backend.Store
 	router  *router.Router
 	metrics *metrics.Metrics
 	users   *user.Service
@@ -65,9 +65,9 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := sqlite.Open(context.Background(), cfg.SQLitePath())
+	st, err := backend.Open(context.Background(), cfg)
 	if err != nil {
-		return nil, fmt.Errorf("opening the store: %w", err)
+		return nil, fmt.Errorf("opening the store (%s): %w", backend.Describe(cfg), err)
 	}
 	s := &Server{cfg: cfg, log: log, store: st, router: router.New(), metrics: metrics.New()}
 
@@ -228,7 +228,7 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 		return err
 	}
-	s.log.Info("hermod started", "data_dir", s.cfg.DataDir, "domain", s.cfg.Domain)
+	s.log.Info("hermod started", "data_dir", s.cfg.DataDir, "domain", s.cfg.Domain, "store", backend.Describe(s.cfg))
 	return nil
 }
 

@@ -68,6 +68,16 @@ func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
 	return s, nil
 }
 
+// Where names the database of dsn as user@host:port/database, for a log
+// line: without the password a DSN may hold.
+func Where(dsn string) string {
+	c, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return "(a DSN that does not parse)"
+	}
+	return fmt.Sprintf("%s@%s:%d/%s", c.User, c.Host, c.Port, c.Database)
+}
+
 // migrationLock is the advisory lock key of the migrations of the current
 // schema: nodes migrating one schema wait for each other, schemas (tests)
 // do not.
