@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -80,6 +81,7 @@ func TestTransactionsSerialize(t *testing.T) {
 	defer b.Close()
 	const workers, each = 6, 10
 	var wg sync.WaitGroup
+	var reruns atomic.Int64
 	for w := range workers {
 		st := a
 		if w%2 == 1 {
@@ -100,10 +102,12 @@ func TestTransactionsSerialize(t *testing.T) {
 					t.Errorf("worker %d after %d runs: %v", w, runs, err)
 					return
 				}
+				reruns.Add(int64(runs - 1))
 			}
 		})
 	}
 	wg.Wait()
+	t.Logf("%d transactions, run again %d times after losing a race", workers*each, reruns.Load())
 	v, err := a.Versions().Get(ctx, 1, store.VersionRelationships)
 	if err != nil || v != workers*each {
 		t.Fatalf("version %d, %v; want %d", v, err, workers*each)
