@@ -168,3 +168,23 @@ func benchMessageEvent() *event.Event {
 		}}},
 	}
 }
+
+// TestEveryOriginHasACodec: each type the renderers take an origin to be
+// is one this test knows, and it encodes.
+func TestEveryOriginHasACodec(t *testing.T) {
+	known := map[string]any{"*pb.TurmsRequest": origins()["create message"]}
+	types := eventtest.OriginTypes(t, ".")
+	if len(types) == 0 {
+		t.Fatal("found no origin type assertions")
+	}
+	for _, typ := range types {
+		o, ok := known[typ]
+		if !ok {
+			t.Errorf("origin type %s: register its codec (origin.go) and add it to this test", typ)
+			continue
+		}
+		if _, err := event.Marshal(&event.Event{Payload: &event.Relayed{}, Origin: o}); err != nil {
+			t.Errorf("origin type %s: %v", typ, err)
+		}
+	}
+}

@@ -292,3 +292,26 @@ func BenchmarkStanzaEvent(b *testing.B) {
 		}
 	})
 }
+
+// TestEveryOriginHasACodec: each type the renderers take an origin to be
+// is one this test knows, and it encodes.
+func TestEveryOriginHasACodec(t *testing.T) {
+	known := map[string]any{
+		"*stanzaOrigin": testStanzaOrigins(t)["private"],
+		"*pepNotice":    testPEPNotices()["item"],
+	}
+	types := eventtest.OriginTypes(t, ".")
+	if len(types) == 0 {
+		t.Fatal("found no origin type assertions")
+	}
+	for _, typ := range types {
+		o, ok := known[typ]
+		if !ok {
+			t.Errorf("origin type %s: register its codec (origin_codec.go) and add it to this test", typ)
+			continue
+		}
+		if _, err := event.Marshal(&event.Event{Payload: &event.Relayed{}, Origin: o}); err != nil {
+			t.Errorf("origin type %s: %v", typ, err)
+		}
+	}
+}
