@@ -15,7 +15,7 @@ import (
 type Config struct {
 	DataDir   string          `koanf:"data_dir" help:"directory for everything the server writes"`
 	Domain    string          `koanf:"domain" help:"the server's domain (XMPP addresses, room domains)"`
-	NodeID    int             `koanf:"node_id" help:"this node's id (0-255), part of every id it makes"`
+	NodeID    int             `koanf:"node_id" help:"this node's id (0-255), part of every id it makes; -1: 0 alone, leased from NATS in a cluster"`
 	Log       LogConfig       `koanf:"log"`
 	Store     StoreConfig     `koanf:"store"`
 	Turms     TurmsConfig     `koanf:"turms"`
@@ -28,6 +28,15 @@ type Config struct {
 	Groups    GroupsConfig    `koanf:"groups"`
 	Location  LocationConfig  `koanf:"location"`
 	Storage   StorageConfig   `koanf:"storage"`
+	Cluster   ClusterConfig   `koanf:"cluster"`
+}
+
+// ClusterConfig makes the node a member of a cluster of nodes that share
+// one store and one NATS.
+type ClusterConfig struct {
+	NATS    string        `koanf:"nats" help:"NATS server URL(s), comma-separated; set to run as a cluster member (needs store.driver = postgres)"`
+	Name    string        `koanf:"name" help:"prefix of the cluster's NATS subjects and buckets (several clusters may share one NATS)"`
+	NodeTTL time.Duration `koanf:"node_ttl" help:"how long a silent node counts as alive; its sessions leave the registry within about this long after it dies"`
 }
 
 // LogConfig sets up structured logging.
@@ -185,7 +194,7 @@ type StorageConfig struct {
 // Default returns the built-in defaults (Turms's, where Turms has one).
 func Default() Config {
 	return Config{
-		DataDir: "./hermod-data", Domain: "localhost",
+		DataDir: "./hermod-data", Domain: "localhost", NodeID: -1,
 		Log:   LogConfig{Level: "info", Format: "text"},
 		Store: StoreConfig{Driver: "sqlite"},
 		Turms: TurmsConfig{
@@ -217,6 +226,7 @@ func Default() Config {
 		Storage:  StorageConfig{Addr: ":10530", URLTTL: 5 * time.Minute, MaxFileBytes: 10 << 20, MaxPictureBytes: 1 << 20},
 		Location: LocationConfig{Enabled: true, MaxNearbyUsers: 100, MaxDistanceMeters: 10_000, TTL: time.Hour},
 		Groups:   GroupsConfig{ActivateWhenCreated: true, InvitationTTL: 30 * 24 * time.Hour, JoinRequestTTL: 30 * 24 * time.Hour},
+		Cluster:  ClusterConfig{Name: "hermod", NodeTTL: 10 * time.Second},
 	}
 }
 
@@ -226,8 +236,19 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("data_dir must be set"))
 	}
-	if c.NodeID < 0 || c.NodeID > 255 {
-		errs = append(errs, fmt.Errorf("node_id %d is outside 0-255", c.NodeID))
+	if c.NodeID < -1 || c.NodeID > 255 {
+		errs = append(errs, fmt.Errorf("node_id %d is outside 0-255 (or -1 for automatic)", c.NodeID))
+	}
+	if c.Cluster.NATS != "" {
+		if c.Store.Driver == "sqlite" {
+			errs = append(errs, errors.New("cluster.nats is set but store.driver is sqlite: the nodes of a cluster share one store (store.driver = postgres)"))
+		}
+		if c.Cluster.NodeTTL < 2*time.Second {
+			errs = append(errs, fmt.Errorf("cluster.node_ttl %v is below 2s", c.Cluster.NodeTTL))
+		}
+		if c.Cluster.Name == "" || strings.ContainsAny(c.Cluster.Name, ". *>") {
+			errs = append(errs, fmt.Errorf("cluster.name %q must be a non-empty NATS token (no dots, spaces or wildcards)", c.Cluster.Name))
+		}
 	}
 	switch c.Store.Driver {
 	case "sqlite":

@@ -1,7 +1,8 @@
 // Package router delivers domain events to the online sessions of the users
 // they are addressed to, and is the registry of who is online on which
-// device. This is the in-process router of a single node; a cluster router
-// (NATS) implements the same methods.
+// device. It holds this node's sessions; given a Cluster (see Join), it also
+// reaches the sessions of other nodes and consults the cluster-wide
+// registry for statuses and device-type conflicts.
 package router
 
 import (
@@ -32,8 +33,23 @@ const (
 var sessionIDs atomic.Int64
 
 // NewSessionID returns a session id unique in this process, across
-// protocols: events name the session that caused them by it.
+// protocols: events name the session that caused them by it. After
+// SetNode, ids are unique across the cluster too.
 func NewSessionID() int64 { return sessionIDs.Add(1) }
+
+// SetNode makes the session ids this process hands out from now on unique
+// across nodes, by starting them at node<<40 (a node makes far fewer than
+// 2^40 sessions in its life). Ids only grow, so calling it again (several
+// nodes in one test process) never repeats an id.
+func SetNode(node int) {
+	base := int64(node) << 40
+	for {
+		cur := sessionIDs.Load()
+		if cur >= base || sessionIDs.CompareAndSwap(cur, base) {
+			return
+		}
+	}
+}
 
 const shardCount = 64 // a power of two
 
@@ -41,6 +57,9 @@ const shardCount = 64 // a power of two
 // logins and deliveries for different users rarely contend.
 type Router struct {
 	shards [shardCount]shard
+	// cluster reaches other nodes; nil on a single node. Set by Join before
+	// any session registers.
+	cluster Cluster
 }
 
 type shard struct {
@@ -75,7 +94,19 @@ func (r *Router) shard(userID int64) *shard {
 // user and device type is removed and returned, for the caller to close
 // (the Turms rule: one session per device type). Status is the user's
 // status once s is online.
+//
+// In a cluster, s is also recorded in the cluster-wide registry, and
+// exclusive sessions of the same device type on other nodes are told to
+// close; those are not in replaced.
 func (r *Router) Register(s Session, exclusive bool, status int32) (replaced []Session) {
+	replaced = r.register(s, exclusive, status)
+	if r.cluster != nil {
+		r.cluster.Online(s, exclusive, status)
+	}
+	return replaced
+}
+
+func (r *Router) register(s Session, exclusive bool, status int32) (replaced []Session) {
 	sh := r.shard(s.UserID())
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -104,6 +135,18 @@ func (r *Router) Register(s Session, exclusive bool, status int32) (replaced []S
 // Unregister removes s; it reports whether s was registered and whether it
 // was its user's last session.
 func (r *Router) Unregister(s Session) (found, last bool) {
+	found, last = r.unregister(s)
+	if found && r.cluster != nil {
+		r.cluster.Offline(s)
+		if last {
+			// The user may still be online elsewhere.
+			last = len(r.Presence(s.UserID()).DeviceTypes) == 0
+		}
+	}
+	return found, last
+}
+
+func (r *Router) unregister(s Session) (found, last bool) {
 	sh := r.shard(s.UserID())
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -126,8 +169,16 @@ func (r *Router) Unregister(s Session) (found, last bool) {
 }
 
 // Publish delivers ev to every session of the users in to, except the
-// session that made the request.
+// session that made the request, on this node and, in a cluster, on the
+// others.
 func (r *Router) Publish(_ context.Context, to []int64, ev *event.Event) {
+	r.deliver(to, ev)
+	if r.cluster != nil {
+		r.cluster.Publish(to, ev)
+	}
+}
+
+func (r *Router) deliver(to []int64, ev *event.Event) {
 	for i, uid := range to {
 		if dup(to[:i], uid) {
 			continue
@@ -159,7 +210,7 @@ func dup(ids []int64, id int64) bool {
 	return false
 }
 
-// Sessions returns the online sessions of userID.
+// Sessions returns the online sessions of userID on this node.
 func (r *Router) Sessions(userID int64) []Session {
 	sh := r.shard(userID)
 	sh.mu.RLock()
@@ -176,8 +227,17 @@ func (r *Router) Sessions(userID int64) []Session {
 }
 
 // SetStatus sets the status of an online user; it reports false if the
-// user has no session.
+// user has no session (in a cluster: on any node).
 func (r *Router) SetStatus(userID int64, status int32) bool {
+	here := r.setStatus(userID, status)
+	if r.cluster == nil {
+		return here
+	}
+	r.cluster.SetStatus(userID, status)
+	return here || len(r.Presence(userID).DeviceTypes) > 0
+}
+
+func (r *Router) setStatus(userID int64, status int32) bool {
 	sh := r.shard(userID)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -197,8 +257,29 @@ type Presence struct {
 }
 
 // Presence returns userID's presence; a user with no session is
-// StatusOffline with no device types.
+// StatusOffline with no device types. In a cluster it is the registry's
+// view, with this node's sessions added in case the registry lags.
 func (r *Router) Presence(userID int64) Presence {
+	local := r.localPresence(userID)
+	if r.cluster == nil {
+		return local
+	}
+	p, ok := r.cluster.Presence(userID)
+	if !ok {
+		return local
+	}
+	if len(p.DeviceTypes) == 0 {
+		p.Status = local.Status
+	}
+	for _, dt := range local.DeviceTypes {
+		if !containsInt32(p.DeviceTypes, dt) {
+			p.DeviceTypes = append(p.DeviceTypes, dt)
+		}
+	}
+	return p
+}
+
+func (r *Router) localPresence(userID int64) Presence {
 	sh := r.shard(userID)
 	sh.mu.RLock()
 	defer sh.mu.RUnlock()
