@@ -39,7 +39,11 @@ func newServe() *cobra.Command {
 				srv.Stop(context.Background())
 				return err
 			}
-			<-ctx.Done()
+			select {
+			case <-ctx.Done():
+			case <-srv.Lost():
+				log.Error("another process holds this node's id now; shutting down")
+			}
 			log.Info("shutting down")
 			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()

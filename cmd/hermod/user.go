@@ -23,6 +23,7 @@ import (
 	"hermod/internal/domain/event"
 	"hermod/internal/domain/user"
 	"hermod/internal/idgen"
+	"hermod/internal/server"
 	"hermod/internal/store/backend"
 )
 
@@ -177,7 +178,12 @@ func withStore(cfg config.Config, fn func(accounts) error) error {
 		return fmt.Errorf("opening the store (%s): %w", backend.Describe(cfg), err)
 	}
 	defer st.Close()
-	ids, err := idgen.New(cfg.NodeID)
+	nodeID, release, err := server.LeaseNodeID(cfg, newLogger(cfg))
+	if err != nil {
+		return err
+	}
+	defer release()
+	ids, err := idgen.New(nodeID)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"hermod/internal/admin"
 	"hermod/internal/certs"
+	"hermod/internal/cluster"
 	"hermod/internal/config"
 	"hermod/internal/domain/group"
 	"hermod/internal/domain/message"
@@ -50,6 +51,8 @@ type Server struct {
 	admin   *admin.Server
 	files   *files
 	poller  *netpoll.Poller
+	cluster *cluster.Node // nil on a node of its own
+	nodeID  int
 }
 
 // New provisions a node from cfg: it creates the data directory, opens
@@ -61,7 +64,17 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("creating the data directory: %w", err)
 	}
-	ids, err := idgen.New(cfg.NodeID)
+	node, nodeID, err := joinCluster(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	provisioned := false
+	defer func() {
+		if node != nil && !provisioned {
+			node.Close()
+		}
+	}()
+	ids, err := idgen.New(nodeID)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +82,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the store (%s): %w", backend.Describe(cfg), err)
 	}
-	s := &Server{cfg: cfg, log: log, store: st, router: router.New(), metrics: metrics.New()}
+	s := &Server{cfg: cfg, log: log, store: st, router: router.New(), metrics: metrics.New(), cluster: node, nodeID: nodeID}
 
 	uo := user.DefaultOptions()
 	uo.Iterations = cfg.Users.ScramIterations
@@ -107,6 +120,9 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	gro.Enrollment.JoinRequestTTLMillis = cfg.Groups.JoinRequestTTL.Milliseconds()
 	gro.Enrollment.AllowRecallInvitation = cfg.Groups.AllowRecallInvitation
 	gro.Enrollment.AllowRecallJoinRequest = cfg.Groups.AllowRecallJoinRequest
+	if node != nil {
+		gro.Changed = func(id int64) { node.Broadcast(groupTopic, id) }
+	}
 	groups, err := group.New(context.Background(), st, s.router, ids, s.router, gro)
 	if err != nil {
 		st.Close()
@@ -129,7 +145,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 
 	tc := cfg.Turms
 	to := turms.Options{
-		TCPAddr: tc.TCPAddr, WSAddr: tc.WSAddr, ServerID: fmt.Sprintf("hermod-%d", cfg.NodeID),
+		TCPAddr: tc.TCPAddr, WSAddr: tc.WSAddr, ServerID: fmt.Sprintf("hermod-%d", nodeID),
 		MaxFrameBytes: tc.MaxFrameBytes, LoginTimeout: tc.LoginTimeout, HeartbeatTimeout: tc.HeartbeatTimeout,
 		ExclusiveDeviceSessions: tc.ExclusiveDeviceSessions, LoginFailuresPerMinute: tc.LoginFailuresPerMinute,
 		RequestsPerSecond: tc.RequestsPerSecond, RequestBurst: tc.RequestBurst,
@@ -184,6 +200,9 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		xo.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	xo.Poller = s.poller
+	if node != nil {
+		xo.Changed = node.Broadcast
+	}
 	s.xmpp = xmpp.New(xo, xmpp.Services{
 		Store: st, Users: s.users, Relations: rels, Messages: msgs, Presence: pres, Router: s.router, Metrics: s.metrics,
 		Storage: s.files.service(), Groups: groups,
@@ -201,11 +220,15 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 			Addr: cfg.Admin.Addr, Token: token, Users: s.users, Groups: groups, Ready: st.Ping, Metrics: s.metrics, Log: log,
 		})
 	}
+	provisioned = true
 	return s, nil
 }
 
 // Start opens every listener. On error, whatever started is stopped.
 func (s *Server) Start(ctx context.Context) error {
+	if err := s.attachCluster(); err != nil {
+		return err
+	}
 	if err := s.turms.Start(); err != nil {
 		return fmt.Errorf("starting the Turms listeners: %w", err)
 	}
@@ -240,6 +263,9 @@ func (s *Server) Stop(ctx context.Context) error {
 		errs = append(errs, s.admin.Shutdown(ctx))
 	}
 	errs = append(errs, s.files.stop(ctx), s.turms.Stop(ctx), s.xmpp.Stop(ctx))
+	if s.cluster != nil {
+		errs = append(errs, s.cluster.Close())
+	}
 	errs = append(errs, s.poller.Close(), s.store.Close())
 	s.log.Info("hermod stopped")
 	return errors.Join(errs...)

@@ -51,6 +51,9 @@ type Options struct {
 	// MaxCachedGroups bounds the in-memory cache of groups and their
 	// members that keeps group messages off the store's read path.
 	MaxCachedGroups int
+	// Changed, if set, is told of every group that changed, after the
+	// change (a cluster tells the other nodes, which Forget it).
+	Changed func(groupID int64)
 
 	Enrollment EnrollmentOptions
 }
@@ -155,8 +158,17 @@ func (s *Service) load(ctx context.Context, groupID int64) (*state, error) {
 	return st, nil
 }
 
-// forget drops a group from the cache after it changed.
+// forget drops a group from the cache after it changed here.
 func (s *Service) forget(groupID int64) {
+	s.Forget(groupID)
+	if s.opts.Changed != nil {
+		s.opts.Changed(groupID)
+	}
+}
+
+// Forget drops a group from the cache: it changed (on another node, when
+// called from outside).
+func (s *Service) Forget(groupID int64) {
 	s.mu.Lock()
 	delete(s.cache, groupID)
 	s.epoch++
