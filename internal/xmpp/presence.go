@@ -71,6 +71,7 @@ func (s *session) broadcastPresence(el *xmlstream.Element, unavailable bool) {
 	st := statusOfShow(el.ChildText(xmlstream.NSClient, "show"))
 	first := !s.available.Swap(true)
 	s.presence.Store(p)
+	s.describe()
 	defer s.learnCaps(p)
 	origin := &stanzaOrigin{el: p}
 	var err error
@@ -132,6 +133,7 @@ func (s *session) goUnavailable(el *xmlstream.Element) {
 		return
 	}
 	s.presence.Store(nil)
+	s.describe()
 	var p *xmlstream.Element
 	if el != nil {
 		p = s.stamp(el)
@@ -281,6 +283,14 @@ func (s *Server) presenceOf(userID, viewer int64, except *session) [][]byte {
 			out = append(out, xmlstream.Append(nil, s.stampAvatar(p, userID), ""))
 		}
 	}
+	for _, r := range s.svc.Router.Remote(userID) { // other nodes' sessions
+		_, p, isXMPP := remoteResource(r.Info)
+		if !isXMPP {
+			turms = true
+		} else if p != nil {
+			out = append(out, p)
+		}
+	}
 	if turms {
 		if b := s.turmsPresence(userID, viewer); b != nil {
 			out = append(out, b)
@@ -300,6 +310,11 @@ func (s *Server) turmsPresence(userID, viewer int64) []byte {
 		if _, isXMPP := o.(*session); !isXMPP {
 			online = true
 			break
+		}
+	}
+	for _, r := range s.svc.Router.Remote(userID) {
+		if _, _, isXMPP := remoteResource(r.Info); !isXMPP {
+			online = true
 		}
 	}
 	p := xmlstream.New(xmlstream.NSClient, "presence", "from", from)

@@ -169,7 +169,24 @@ func (s *Server) updatePush(userID int64, change func([]pushReg) ([]pushReg, err
 	s.pushes.mu.Lock()
 	s.pushes.byUser[userID] = regs
 	s.pushes.mu.Unlock()
+	if s.opts.Changed != nil {
+		s.opts.Changed(TopicPush, userID)
+	}
 	return nil
+}
+
+// TopicPush names a user's push registrations among the things the
+// adapter caches (see Options.Changed and Forget).
+const TopicPush = "xmpp-push"
+
+// Forget drops what the adapter cached of id under topic, because another
+// node changed it.
+func (s *Server) Forget(topic string, id int64) {
+	if topic == TopicPush {
+		s.pushes.mu.Lock()
+		delete(s.pushes.byUser, id)
+		s.pushes.mu.Unlock()
+	}
 }
 
 // pushSeen resets the count of messages a user was notified of: a session
@@ -222,6 +239,13 @@ func (s *Server) reachable(userID int64) bool {
 			return true
 		}
 		if x.available.Load() && !x.csi.inactive.Load() && !x.smDetached() {
+			return true
+		}
+	}
+	// On other nodes: a Turms session, or an available XMPP resource (its
+	// client state is not in the registry).
+	for _, r := range s.svc.Router.Remote(userID) {
+		if _, p, isXMPP := remoteResource(r.Info); !isXMPP || p != nil {
 			return true
 		}
 	}

@@ -118,6 +118,10 @@ type Options struct {
 	SMMaxUnacked    int
 	// PushBody includes a message's text in push notifications (XEP-0357).
 	PushBody bool
+	// Changed, if set, is told when the adapter changed stored state that
+	// it caches (a topic of this package, e.g. TopicPush, and a user id), so
+	// that a cluster can tell the other nodes to Forget it.
+	Changed func(topic string, id int64)
 }
 
 // DefaultOptions are the defaults of a stand-alone server.
