@@ -90,12 +90,13 @@ type node struct {
 	exitErr                  error
 }
 
-func startNode(t *testing.T, dataDir string) *node {
+func startNode(t *testing.T, dataDir string, extra ...string) *node {
 	t.Helper()
 	n := &node{dataDir: dataDir, tcp: freeAddr(t), ws: freeAddr(t), xmpp: freeAddr(t), adminAddr: freeAddr(t), out: &bytes.Buffer{}, exited: make(chan struct{})}
 	n.cmd = exec.Command(binary, "serve", "--data-dir", dataDir, "--turms-tcp-addr", n.tcp,
 		"--turms-ws-addr", n.ws, "--xmpp-tcp-addr", n.xmpp, "--xmpp-tls-addr=", "--xmpp-ws-addr=", "--xmpp-wss-addr=",
 		"--admin-addr", n.adminAddr, "--storage-addr", freeAddr(t), "--log-level", "warn")
+	n.cmd.Args = append(n.cmd.Args, extra...)
 	n.cmd.Stdout, n.cmd.Stderr = n.out, n.out
 	if err := n.cmd.Start(); err != nil {
 		t.Fatal(err)
