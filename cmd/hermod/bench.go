@@ -80,7 +80,7 @@ With --pid the target process's RSS and CPU are sampled from /proc.`,
 	f := cmd.Flags()
 	f.StringVar(&cfg.Protocol, "protocol", cfg.Protocol, "xmpp or turms")
 	f.StringVar(&cfg.Transport, "transport", cfg.Transport, "xmpp: tcp (plain, no TLS), starttls, tls (direct, ALPN xmpp-client), ws; turms: tcp, ws")
-	f.StringVar(&cfg.Target, "target", "", "HOST:PORT, or ws://HOST:PORT/path for WebSocket (loopback only)")
+	f.StringVar(&cfg.Target, "target", "", "HOST:PORT, or ws://HOST:PORT/path for WebSocket (loopback only); several, comma-separated, spread sessions over a cluster's nodes")
 	f.StringVar(&cfg.Domain, "domain", cfg.Domain, "XMPP domain")
 	f.StringVar(&cfg.Mechanism, "mechanism", cfg.Mechanism, "SASL mechanism: SCRAM-SHA-1, SCRAM-SHA-256 or PLAIN (not over plain tcp)")
 	f.StringVar(&cfg.AccountsFile, "accounts", "", `file of accounts, one "<localpart-or-id> <password>" a line`)

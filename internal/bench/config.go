@@ -9,6 +9,7 @@ package bench
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net"
 	"net/netip"
 	"net/url"
@@ -25,7 +26,10 @@ type Config struct {
 	Scenario  string
 	Protocol  string // xmpp or turms
 	Transport string // xmpp: tcp, starttls, tls, ws; turms: tcp, ws
-	// Target is HOST:PORT, or ws://HOST:PORT/path for WebSocket.
+	// Target is HOST:PORT, or ws://HOST:PORT/path for WebSocket; several,
+	// comma-separated, spread the sessions over the nodes of a cluster
+	// (account N goes to target N mod their number, so that the two
+	// sessions of a chat pair sit on different nodes).
 	Target string
 	// Domain is the XMPP domain.
 	Domain string
@@ -119,8 +123,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Target == "" {
 		bad("--target is required")
-	} else if err := CheckLoopback(c.Target); err != nil {
-		errs = append(errs, err)
+	}
+	for _, t := range c.targets() {
+		if err := CheckLoopback(t); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if c.TurmsTarget != "" {
 		if err := CheckLoopback(c.TurmsTarget); err != nil {
@@ -251,4 +258,29 @@ func ParseAddrRange(s string) ([]netip.Addr, error) {
 		return nil, errors.New("source range too large")
 	}
 	return out, nil
+}
+
+// targets returns the --target addresses.
+func (c *Config) targets() []string {
+	var out []string
+	for _, t := range strings.Split(c.Target, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// targetFor returns the target acct's sessions connect to.
+func (c *Config) targetFor(acct *account) string {
+	ts := c.targets()
+	if len(ts) <= 1 {
+		return c.Target
+	}
+	if acct.id != 0 {
+		return ts[uint64(acct.id)%uint64(len(ts))]
+	}
+	h := fnv.New32a()
+	h.Write([]byte(acct.user))
+	return ts[h.Sum32()%uint32(len(ts))]
 }

@@ -106,14 +106,14 @@ func (t *turmsDialer) loginAs(ctx context.Context, acct *account, device pb.Devi
 	defer cancel()
 	c := &turmsClient{cfg: t.cfg, userID: acct.id}
 	if t.cfg.Transport == "ws" {
-		wc, _, err := websocket.Dial(ctx, t.cfg.Target, &websocket.DialOptions{HTTPClient: t.ws})
+		wc, _, err := websocket.Dial(ctx, t.cfg.targetFor(acct), &websocket.DialOptions{HTTPClient: t.ws})
 		if err != nil {
 			return nil, classifyDialError(err)
 		}
 		wc.SetReadLimit(maxElement)
 		c.ws = wc
 	} else {
-		conn, err := t.d.dial(ctx, t.cfg.Target)
+		conn, err := t.d.dial(ctx, t.cfg.targetFor(acct))
 		if err != nil {
 			return nil, err
 		}

@@ -211,7 +211,7 @@ func (x *xmppDialer) login(ctx context.Context, acct *account, resource string) 
 	c := &xmppClient{cfg: cfg}
 	switch cfg.Transport {
 	case "ws":
-		wc, _, err := websocket.Dial(ctx, cfg.Target, &websocket.DialOptions{HTTPClient: x.ws, Subprotocols: []string{"xmpp"}})
+		wc, _, err := websocket.Dial(ctx, cfg.targetFor(acct), &websocket.DialOptions{HTTPClient: x.ws, Subprotocols: []string{"xmpp"}})
 		if err != nil {
 			return nil, classifyDialError(err)
 		}
@@ -220,7 +220,7 @@ func (x *xmppDialer) login(ctx context.Context, acct *account, resource string) 
 		w.setDeadline(deadline)
 		c.xc = w
 	default:
-		conn, err := x.d.dial(ctx, cfg.Target)
+		conn, err := x.d.dial(ctx, cfg.targetFor(acct))
 		if err != nil {
 			return nil, err
 		}
