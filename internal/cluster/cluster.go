@@ -164,7 +164,13 @@ func (n *Node) Handle(topic string, fn func(id int64)) {
 // (e.g. a group, so that they drop it from their caches).
 func (n *Node) Broadcast(topic string, id int64) {
 	var b [binary.MaxVarintLen64]byte
-	if err := n.nc.Publish(n.subject("inv", topic), b[:binary.PutVarint(b[:], id)]); err != nil {
+	err := n.nc.Publish(n.subject("inv", topic), b[:binary.PutVarint(b[:], id)])
+	if err == nil {
+		// Out now, not with the next batch: the change's requester may
+		// turn to another node as soon as it is answered.
+		err = n.nc.FlushTimeout(time.Second)
+	}
+	if err != nil {
 		n.opts.Log.Warn("cluster: broadcasting an invalidation", "topic", topic, "err", err)
 	}
 }

@@ -512,7 +512,7 @@ func (s *session) roomOf(local string) (*group.View, error) {
 			return nil, err
 		}
 	}
-	return s.srv.svc.Groups.View(s.ctx(), id)
+	return s.srv.svc.Groups.ViewAs(s.ctx(), id, s.userID)
 }
 
 // errRoomNotFound is what a user learns of a room that does not exist or

@@ -64,7 +64,7 @@ func tooLong(s string, limit int) bool { return limit > 0 && utf8.RuneCountInStr
 // Block bars a user from a group (removing them if they are a member),
 // as its owner or a manager. The requester's other sessions hear of it.
 func (s *Service) Block(ctx context.Context, r domain.Requester, groupID, userID int64, origin any) error {
-	st, err := s.live(ctx, groupID, status.NotGroupOwnerOrManagerToAddBlockedUser)
+	st, err := s.live(ctx, groupID, r.UserID, status.NotGroupOwnerOrManagerToAddBlockedUser)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func (s *Service) Block(ctx context.Context, r domain.Requester, groupID, userID
 
 // Unblock lifts a bar, as the group's owner or a manager.
 func (s *Service) Unblock(ctx context.Context, r domain.Requester, groupID, userID int64, origin any) error {
-	st, err := s.live(ctx, groupID, status.NotGroupOwnerOrManagerToRemoveBlockedUser)
+	st, err := s.live(ctx, groupID, r.UserID, status.NotGroupOwnerOrManagerToRemoveBlockedUser)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ type Audience struct {
 // they are muted; guests and non-members only when the type lets guests
 // speak, the group is not muted, and they are not blocked.
 func (s *Service) MaySend(ctx context.Context, senderID, groupID int64) (*Audience, error) {
-	st, err := s.live(ctx, groupID, status.SendMessageToNonexistentGroup)
+	st, err := s.live(ctx, groupID, senderID, status.SendMessageToNonexistentGroup)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (s *Service) MaySend(ctx context.Context, senderID, groupID int64) (*Audien
 // Audience returns a live group's members and type, and whether userID is
 // one of them; notFound refuses a group that does not exist.
 func (s *Service) Audience(ctx context.Context, groupID, userID int64, notFound status.Code) (*Audience, bool, error) {
-	st, err := s.live(ctx, groupID, notFound)
+	st, err := s.live(ctx, groupID, userID, notFound)
 	if err != nil {
 		return nil, false, err
 	}
@@ -97,7 +97,7 @@ func (s *Service) Role(ctx context.Context, groupID, userID int64) (Role, bool, 
 // MayUpdateInfo refuses a user whom the group's type does not let change
 // the group's information (and its picture).
 func (s *Service) MayUpdateInfo(ctx context.Context, groupID, userID int64) error {
-	st, err := s.live(ctx, groupID, status.UpdateInfoOfNonexistentGroup)
+	st, err := s.live(ctx, groupID, userID, status.UpdateInfoOfNonexistentGroup)
 	if err != nil {
 		return err
 	}

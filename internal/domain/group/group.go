@@ -186,9 +186,18 @@ func (s *Service) groupType(ctx context.Context, id int64) (*store.GroupType, er
 }
 
 // live loads a group that exists and is not deleted; otherwise it refuses
-// with notFound.
-func (s *Service) live(ctx context.Context, groupID int64, notFound status.Code) (*state, error) {
+// with notFound. asUser is the user whose place in the group the caller
+// checks (0: none): in a cluster, a cached state that does not have them as
+// a member is read again from the store, because another node may have
+// made them one a moment ago and its invalidation may still be on the way.
+// (A stale cache can only lag; a member who was removed elsewhere is
+// refused once the invalidation arrives.)
+func (s *Service) live(ctx context.Context, groupID, asUser int64, notFound status.Code) (*state, error) {
 	st, err := s.load(ctx, groupID)
+	if err == nil && asUser != 0 && s.opts.Changed != nil && st.members[asUser] == nil {
+		s.Forget(groupID)
+		st, err = s.load(ctx, groupID)
+	}
 	if errors.Is(err, store.ErrNotFound) || (err == nil && st.deleted()) {
 		return nil, domain.Refuse(notFound)
 	}

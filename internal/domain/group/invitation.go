@@ -14,7 +14,7 @@ import (
 // accept. The invitee, the owner and managers, and the inviter's other
 // sessions hear of it.
 func (s *Service) Invite(ctx context.Context, r domain.Requester, groupID, inviteeID int64, content string, origin any) (*store.GroupInvitation, error) {
-	st, err := s.live(ctx, groupID, status.AddUserToInactiveGroup)
+	st, err := s.live(ctx, groupID, r.UserID, status.AddUserToInactiveGroup)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func (s *Service) RecallInvitation(ctx context.Context, r domain.Requester, id i
 	if err != nil {
 		return err
 	}
-	st, err := s.live(ctx, inv.GroupID, status.RecallNonPendingGroupInvitation)
+	st, err := s.live(ctx, inv.GroupID, r.UserID, status.RecallNonPendingGroupInvitation)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func (s *Service) ReplyInvitation(ctx context.Context, r domain.Requester, id in
 	if effective(inv.Status, inv.ExpirationDate) != store.RequestPending {
 		return domain.Refuse(status.UpdateNonPendingGroupInvitation)
 	}
-	st, err := s.live(ctx, inv.GroupID, status.UpdateNonPendingGroupInvitation)
+	st, err := s.live(ctx, inv.GroupID, r.UserID, status.UpdateNonPendingGroupInvitation)
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func (s *Service) Invitations(ctx context.Context, userID int64, groupID *int64,
 		f = store.EnrollmentFilter{SenderID: userID}
 	}
 	if groupID != nil {
-		st, err := s.live(ctx, *groupID, status.NotGroupOwnerOrManagerToQueryGroupInvitation)
+		st, err := s.live(ctx, *groupID, userID, status.NotGroupOwnerOrManagerToQueryGroupInvitation)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -13,7 +13,7 @@ import (
 // RequestToJoin asks to join a group whose join strategy is JOIN_REQUEST.
 // The owner, managers and the requester's other sessions hear of it.
 func (s *Service) RequestToJoin(ctx context.Context, r domain.Requester, groupID int64, content string, origin any) (*store.GroupJoinRequest, error) {
-	st, err := s.live(ctx, groupID, status.SendGroupJoinRequestToInactiveGroup)
+	st, err := s.live(ctx, groupID, r.UserID, status.SendGroupJoinRequestToInactiveGroup)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (s *Service) ReplyJoinRequest(ctx context.Context, r domain.Requester, id i
 	if err != nil {
 		return err
 	}
-	st, err := s.live(ctx, jr.GroupID, status.UpdateNonPendingGroupJoinRequest)
+	st, err := s.live(ctx, jr.GroupID, r.UserID, status.UpdateNonPendingGroupJoinRequest)
 	if err != nil {
 		return err
 	}
@@ -135,7 +135,7 @@ func (s *Service) ReplyJoinRequest(ctx context.Context, r domain.Requester, id i
 func (s *Service) JoinRequests(ctx context.Context, userID int64, groupID *int64, lastUpdated int64) ([]store.GroupJoinRequest, int64, error) {
 	f := store.EnrollmentFilter{SenderID: userID}
 	if groupID != nil {
-		st, err := s.live(ctx, *groupID, status.NotGroupOwnerOrManagerToQueryGroupJoinRequest)
+		st, err := s.live(ctx, *groupID, userID, status.NotGroupOwnerOrManagerToQueryGroupJoinRequest)
 		if err != nil {
 			return nil, 0, err
 		}

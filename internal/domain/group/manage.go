@@ -91,7 +91,7 @@ func (s *Service) Create(ctx context.Context, r domain.Requester, ng NewGroup, o
 // deleted, so that its history keeps a home; its members are removed and
 // told.
 func (s *Service) Delete(ctx context.Context, r domain.Requester, groupID int64, origin any) error {
-	st, err := s.live(ctx, groupID, status.NotGroupOwnerToDeleteGroup)
+	st, err := s.live(ctx, groupID, r.UserID, status.NotGroupOwnerToDeleteGroup)
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func (s *Service) Update(ctx context.Context, r domain.Requester, groupID int64,
 	if c.SuccessorID != nil {
 		notFound = status.TransferNonexistentGroup
 	}
-	st, err := s.live(ctx, groupID, notFound)
+	st, err := s.live(ctx, groupID, r.UserID, notFound)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ type NewMembers struct {
 // only when its invitation strategy needs no approval; otherwise users are
 // invited (CreateInvitation). Users already in the group are skipped.
 func (s *Service) AddMembers(ctx context.Context, r domain.Requester, groupID int64, nm NewMembers, origin any) error {
-	st, err := s.live(ctx, groupID, status.AddUserToInactiveGroup)
+	st, err := s.live(ctx, groupID, r.UserID, status.AddUserToInactiveGroup)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func (s *Service) join(ctx context.Context, r domain.Requester, st *state, add [
 // RemoveMembers removes members, or, when memberIDs is just the
 // requester, lets them quit. An owner quits only by naming a successor.
 func (s *Service) RemoveMembers(ctx context.Context, r domain.Requester, groupID int64, memberIDs []int64, successorID *int64, quitAfterTransfer bool, origin any) error {
-	st, err := s.live(ctx, groupID, status.NotGroupOwnerOrManagerToRemoveGroupMember)
+	st, err := s.live(ctx, groupID, r.UserID, status.NotGroupOwnerOrManagerToRemoveGroupMember)
 	if err != nil {
 		return err
 	}
@@ -236,7 +236,7 @@ func (s *Service) UpdateMember(ctx context.Context, r domain.Requester, groupID,
 	case c.MuteEndDate != nil:
 		notFound = status.MuteGroupMemberOfNonexistentGroup
 	}
-	st, err := s.live(ctx, groupID, notFound)
+	st, err := s.live(ctx, groupID, r.UserID, notFound)
 	if err != nil {
 		return err
 	}
@@ -316,7 +316,7 @@ type MemberWithStatus struct {
 // one of its members, with the members' version; AlreadyUpToDate when
 // lastUpdated is current.
 func (s *Service) Members(ctx context.Context, userID, groupID int64, memberIDs []int64, lastUpdated int64, withStatus bool) ([]MemberWithStatus, int64, error) {
-	st, err := s.live(ctx, groupID, status.NotGroupMemberToQueryGroupMemberInfo)
+	st, err := s.live(ctx, groupID, userID, status.NotGroupMemberToQueryGroupMemberInfo)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -37,7 +37,7 @@ func (s *Service) validQuestion(q string, answers []string, score int32) error {
 // questionAdmin checks that userID may manage the questions of a group
 // whose users join by answering them.
 func (s *Service) questionAdmin(ctx context.Context, groupID, userID int64, notAdmin status.Code) (*state, error) {
-	st, err := s.live(ctx, groupID, status.CreateGroupQuestionForInactiveGroup)
+	st, err := s.live(ctx, groupID, userID, status.CreateGroupQuestionForInactiveGroup)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +196,7 @@ func (s *Service) Answer(ctx context.Context, r domain.Requester, answers map[in
 			return nil, domain.Errorf(status.IllegalArgument, "the questions belong to different groups")
 		}
 	}
-	st, err := s.live(ctx, groupID, status.AnswerGroupQuestionOfInactiveGroup)
+	st, err := s.live(ctx, groupID, r.UserID, status.AnswerGroupQuestionOfInactiveGroup)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,13 @@ func (v *View) Role(userID int64) (Role, bool) {
 // View returns a live group; ResourceNotFound when it does not exist or was
 // deleted.
 func (s *Service) View(ctx context.Context, groupID int64) (*View, error) {
-	st, err := s.live(ctx, groupID, status.ResourceNotFound)
+	return s.ViewAs(ctx, groupID, 0)
+}
+
+// ViewAs is View for a caller about to check userID's place in the group:
+// in a cluster it sees a membership another node just made (see live).
+func (s *Service) ViewAs(ctx context.Context, groupID, userID int64) (*View, error) {
+	st, err := s.live(ctx, groupID, userID, status.ResourceNotFound)
 	if err != nil {
 		return nil, err
 	}
