@@ -154,8 +154,9 @@ func xmppBody(t *testing.T, c *xmpptest.Client, typ, body string) *xmlstream.Ele
 
 // TestClusterOfThreeNodes runs three hermod processes on one PostgreSQL
 // and one NATS and checks that users on different nodes, over either
-// protocol, are one service: chat, groups, presence, device kicks, and a
-// node killed mid-stream losing no acknowledged message.
+// protocol, are one service: chat, typing, groups, roster pushes,
+// presence, device kicks, and a node killed mid-stream losing no
+// acknowledged message.
 func TestClusterOfThreeNodes(t *testing.T) {
 	dsn := freshSchema(t, postgresDSN(t))
 	natsURL := natstest.Start(t)
@@ -182,6 +183,19 @@ func TestClusterOfThreeNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	pushedText(t, bob, "hi bob from xmpp")
+	// Typing crosses nodes both ways: Turms typing is an XMPP chat state.
+	do(t, alice, &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateTypingStatusRequest{UpdateTypingStatusRequest: &pb.UpdateTypingStatusRequest{ToId: 1002}}})
+	if _, err := bob.NextPush(func(n *pb.TurmsNotification) bool {
+		return n.GetRelayedRequest().GetUpdateTypingStatusRequest().GetToId() == 1002
+	}); err != nil {
+		t.Fatalf("bob (node 1) did not see alice (node 0) typing: %v", err)
+	}
+	do(t, alice, &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateTypingStatusRequest{UpdateTypingStatusRequest: &pb.UpdateTypingStatusRequest{ToId: 1003}}})
+	if _, err := carol.Expect(func(el *xmlstream.Element) bool {
+		return el.Local == "message" && el.Child("http://jabber.org/protocol/chatstates", "composing") != nil
+	}); err != nil {
+		t.Fatalf("carol (node 2) did not see alice (node 0) typing: %v", err)
+	}
 
 	// A group whose members sit on all three nodes.
 	gid := do(t, alice, &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateGroupRequest{CreateGroupRequest: &pb.CreateGroupRequest{Name: "everywhere"}}}).GetData().GetLong()
@@ -231,7 +245,17 @@ func TestClusterOfThreeNodes(t *testing.T) {
 	if s := got[1004]; s.GetUserStatus() != pb.UserStatus_OFFLINE {
 		t.Errorf("dave, offline: %v", s)
 	}
+	if _, err := carol.IQ("get", "", xmlstream.New("jabber:iq:roster", "query")); err != nil { // interested in roster pushes
+		t.Fatal(err)
+	}
 	befriend(t, ns[0], 1003, 1004)
+	if _, err := carol.Expect(func(el *xmlstream.Element) bool { // the roster push, made on node 0
+		q := el.Child("jabber:iq:roster", "query")
+		return el.Local == "iq" && el.Attr("type") == "set" && q != nil && q.Child("jabber:iq:roster", "item") != nil &&
+			q.Child("jabber:iq:roster", "item").Attr("jid") == "1004@localhost"
+	}); err != nil {
+		t.Fatalf("carol (node 2) got no roster push for the friendship made on node 0: %v", err)
+	}
 	dave := loginAs(t, ns[1], 1004, pb.DeviceType_IOS)
 	if _, err := carol.Expect(func(el *xmlstream.Element) bool {
 		return el.Local == "presence" && el.Attr("type") == "" && len(el.Attr("from")) > len("1004@localhost") && el.Attr("from")[:len("1004@localhost")] == "1004@localhost"
