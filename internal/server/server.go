@@ -110,7 +110,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	mo.NotifyGroupMembersOfReadDate = mc.NotifyGroupOfReadDate
 	mo.MaxReactionsPerUser = mc.MaxReactionsPerUser
 	watched := &watchedPublisher{Publisher: s.router} // XMPP push notifications watch messages
-	msgs := message.New(st, watched, ids, rels, mo)
+	msgs := message.New(st, watched, ids, s.users, rels, mo)
 
 	gro := group.DefaultOptions()
 	gro.ActivateGroupWhenCreated = cfg.Groups.ActivateWhenCreated

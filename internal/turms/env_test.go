@@ -84,7 +84,7 @@ func newEnv(t testing.TB, tweak ...func(*envOptions)) *env {
 	rt := router.New()
 	users := user.New(st, rt, ids, o.users)
 	rels := relation.New(st, rt, ids, o.relation)
-	msgs := message.New(st, rt, ids, rels, o.messages)
+	msgs := message.New(st, rt, ids, users, rels, o.messages)
 	pres := presence.New(st, rt, rt, o.presence)
 	groups, err := group.New(context.Background(), st, rt, ids, rt, o.groups)
 	if err != nil {

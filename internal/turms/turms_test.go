@@ -278,6 +278,55 @@ func TestBlockedUserCannotMessage(t *testing.T) {
 	mustCode(t, alice, 5000, msgReq(999999, "nobody"))
 }
 
+// The recipient's active flag and block list are cached (every message
+// asks for them): each change must take effect on the next message.
+func TestBlockAndDeactivationTakeEffectAtOnce(t *testing.T) {
+	e := newEnv(t)
+	e.addUser(1001, "Alice")
+	e.addUser(1002, "Bob")
+	alice := e.login(1001, false, pb.DeviceType_DESKTOP)
+	bob := e.login(1002, false, pb.DeviceType_DESKTOP)
+	block := func(blocked bool) *pb.TurmsRequest {
+		return &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateRelationshipRequest{
+			UpdateRelationshipRequest: &pb.UpdateRelationshipRequest{UserId: 1001, Blocked: proto.Bool(blocked)}}}
+	}
+	steps := []struct {
+		name   string
+		change func()
+		want   int32
+	}{
+		{"before any change", func() {}, codeOK},
+		{"blocked (a stranger, by update)", func() { mustCode(t, bob, codeOK, block(true)) }, codeBlockedPM},
+		{"unblocked", func() { mustCode(t, bob, codeOK, block(false)) }, codeOK},
+		{"blocked again", func() { mustCode(t, bob, codeOK, block(true)) }, codeBlockedPM},
+		{"relationship deleted", func() {
+			mustCode(t, bob, codeOK, &pb.TurmsRequest{Kind: &pb.TurmsRequest_DeleteRelationshipRequest{
+				DeleteRelationshipRequest: &pb.DeleteRelationshipRequest{UserId: 1001}}})
+		}, codeOK},
+		{"blocked by create", func() {
+			mustCode(t, bob, codeOK, &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateRelationshipRequest{
+				CreateRelationshipRequest: &pb.CreateRelationshipRequest{UserId: 1001, Blocked: true}}})
+		}, codeBlockedPM},
+		{"unblocked and deactivated", func() {
+			mustCode(t, bob, codeOK, block(false))
+			if err := e.users.SetActive(context.Background(), 1002, false); err != nil {
+				t.Fatal(err)
+			}
+		}, 5000},
+		{"reactivated", func() {
+			if err := e.users.SetActive(context.Background(), 1002, true); err != nil {
+				t.Fatal(err)
+			}
+		}, codeOK},
+	}
+	for _, st := range steps {
+		st.change()
+		if n := send(t, alice, msgReq(1002, st.name)); n.GetCode() != st.want {
+			t.Fatalf("%s: code %d (%s), want %d", st.name, n.GetCode(), n.GetReason(), st.want)
+		}
+	}
+}
+
 func TestSecondLoginOnSameDeviceKicksTheFirst(t *testing.T) {
 	e := newEnv(t)
 	e.addUser(1001, "Alice")

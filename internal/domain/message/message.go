@@ -73,20 +73,27 @@ func DefaultOptions() Options {
 // is the recalled message's id, 8 bytes big-endian.
 const SystemRecall byte = 1
 
+// Accounts says whether an account exists and is active (the user
+// service, which caches it).
+type Accounts interface {
+	Active(ctx context.Context, id int64) (bool, error)
+}
+
 // Service is the message service.
 type Service struct {
-	st   store.Store
-	pub  event.Publisher
-	ids  *idgen.Generator
-	rel  *relation.Service
-	opts Options
+	st    store.Store
+	pub   event.Publisher
+	ids   *idgen.Generator
+	users Accounts
+	rel   *relation.Service
+	opts  Options
 	// groups answers group questions; nil until UseGroups.
 	groups Groups
 }
 
 // New returns the message service.
-func New(st store.Store, pub event.Publisher, ids *idgen.Generator, rel *relation.Service, opts Options) *Service {
-	return &Service{st: st, pub: pub, ids: ids, rel: rel, opts: opts}
+func New(st store.Store, pub event.Publisher, ids *idgen.Generator, users Accounts, rel *relation.Service, opts Options) *Service {
+	return &Service{st: st, pub: pub, ids: ids, users: users, rel: rel, opts: opts}
 }
 
 // Draft is a message as its sender submits it.
@@ -195,12 +202,12 @@ func (s *Service) checkMaySend(ctx context.Context, senderID, recipientID int64)
 	if senderID == recipientID && !s.opts.AllowToSelf {
 		return domain.Refuse(status.SendingMessagesToOneselfIsDisabled)
 	}
-	u, err := s.st.Users().Get(ctx, recipientID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.Active) {
-		return domain.Refuse(status.MessageRecipientNotActive)
-	}
+	active, err := s.users.Active(ctx, recipientID)
 	if err != nil {
 		return err
+	}
+	if !active {
+		return domain.Refuse(status.MessageRecipientNotActive)
 	}
 	if s.opts.AllowStrangers {
 		blocked, err := s.rel.IsBlocked(ctx, recipientID, senderID)

@@ -168,6 +168,7 @@ func (s *Service) ReplyFriendRequest(ctx context.Context, r domain.Requester, re
 		}
 		return nil
 	})
+	s.invalidatePair(fr.RequesterID, fr.RecipientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return domain.Refuse(status.UpdateNonPendingFriendRequest)
 	}

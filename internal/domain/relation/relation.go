@@ -6,7 +6,9 @@ package relation
 import (
 	"context"
 	"errors"
+	"slices"
 
+	"hermod/internal/cache"
 	"hermod/internal/domain"
 	"hermod/internal/domain/event"
 	"hermod/internal/idgen"
@@ -47,11 +49,29 @@ type Service struct {
 	pub  event.Publisher
 	ids  *idgen.Generator
 	opts Options
+	// blocked caches, per owner, the ids the owner has blocked (sorted;
+	// nil for most users): every private message asks whether its
+	// recipient blocked its sender. Every relationship change through this
+	// service invalidates both users of the pair.
+	blocked *cache.Cache[int64, []int64]
 }
+
+// blockedCacheSize bounds the owners whose blocked ids are cached.
+const blockedCacheSize = 1 << 17
 
 // New returns the relationship service.
 func New(st store.Store, pub event.Publisher, ids *idgen.Generator, opts Options) *Service {
-	return &Service{st: st, pub: pub, ids: ids, opts: opts}
+	return &Service{st: st, pub: pub, ids: ids, opts: opts, blocked: cache.New[int64, []int64](blockedCacheSize)}
+}
+
+// Invalidate forgets what is cached about userID's relationships. Every
+// relationship change made through this service calls it for both users;
+// in a cluster, a change made on another node must call it here too.
+func (s *Service) Invalidate(userID int64) { s.blocked.Invalidate(userID) }
+
+func (s *Service) invalidatePair(a, b int64) {
+	s.Invalidate(a)
+	s.Invalidate(b)
 }
 
 func (s *Service) publish(ctx context.Context, r domain.Requester, to []int64, payload, origin any) {
@@ -60,16 +80,27 @@ func (s *Service) publish(ctx context.Context, r domain.Requester, to []int64, p
 	})
 }
 
-// IsBlocked reports whether owner has blocked related.
+// IsBlocked reports whether owner has blocked related, from a cache of the
+// owner's blocked ids that Invalidate keeps current.
 func (s *Service) IsBlocked(ctx context.Context, ownerID, relatedID int64) (bool, error) {
-	rel, err := s.st.Relationships().Get(ctx, ownerID, relatedID)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
+	ids, err := s.blocked.Get(ownerID, func() ([]int64, error) {
+		blocked := true
+		rels, err := s.st.Relationships().List(ctx, ownerID, store.RelationshipFilter{Blocked: &blocked})
+		if err != nil || len(rels) == 0 {
+			return nil, err
+		}
+		ids := make([]int64, len(rels))
+		for i, r := range rels {
+			ids[i] = r.RelatedID
+		}
+		slices.Sort(ids)
+		return ids, nil
+	})
 	if err != nil {
 		return false, err
 	}
-	return rel.BlockDate != 0, nil
+	_, found := slices.BinarySearch(ids, relatedID)
+	return found, nil
 }
 
 // IsRelatedNotBlocked reports whether owner has a relationship with related

@@ -59,6 +59,7 @@ func (s *Service) RemoveContact(ctx context.Context, r domain.Requester, related
 		}
 		return nil
 	})
+	s.invalidatePair(r.UserID, relatedID)
 	if err != nil {
 		return err
 	}
@@ -104,6 +105,7 @@ func (s *Service) CreateRelationship(ctx context.Context, r domain.Requester, re
 		rel.GroupIndexes = []int32{*groupIndex}
 	}
 	err := s.st.Relationships().Create(ctx, rel)
+	s.invalidatePair(r.UserID, relatedID)
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return domain.Refuse(status.CreateExistingRelationship)
@@ -173,6 +175,7 @@ func (s *Service) UpdateRelationship(ctx context.Context, r domain.Requester, re
 		}
 		return nil
 	})
+	s.invalidatePair(r.UserID, relatedID)
 	if errors.Is(err, store.ErrNotFound) {
 		return domain.Errorf(status.ResourceNotFound, "no such user or relationship group")
 	}
@@ -204,6 +207,7 @@ func (s *Service) DeleteRelationship(ctx context.Context, r domain.Requester, re
 			return nil
 		})
 	}
+	s.invalidatePair(r.UserID, relatedID)
 	if errors.Is(err, store.ErrNotFound) {
 		return domain.Errorf(status.ResourceNotFound, "no relationship with %d", relatedID)
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"hermod/internal/cache"
 	"hermod/internal/credential"
 	"hermod/internal/domain"
 	"hermod/internal/domain/event"
@@ -48,12 +49,41 @@ type Service struct {
 	pub  event.Publisher
 	ids  *idgen.Generator
 	opts Options
+	// active caches whether an existing account is active: every message
+	// asks it of its recipient. Only existing accounts are kept, so a new
+	// account needs no invalidation; an update invalidates its account.
+	active *cache.Cache[int64, bool]
 }
+
+// activeCacheSize bounds the accounts whose active flag is cached (a few
+// MiB at most).
+const activeCacheSize = 1 << 17
 
 // New returns the account service.
 func New(st store.Store, pub event.Publisher, ids *idgen.Generator, opts Options) *Service {
-	return &Service{st: st, pub: pub, ids: ids, opts: opts}
+	return &Service{st: st, pub: pub, ids: ids, opts: opts, active: cache.New[int64, bool](activeCacheSize)}
 }
+
+// Active reports whether the account id exists and is active, from a cache
+// that Invalidate keeps current.
+func (s *Service) Active(ctx context.Context, id int64) (bool, error) {
+	active, err := s.active.Get(id, func() (bool, error) {
+		u, err := s.st.Users().Get(ctx, id)
+		if err != nil {
+			return false, err
+		}
+		return u.Active, nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return active, err
+}
+
+// Invalidate forgets what is cached about account id. Every change to an
+// account made through this service calls it; in a cluster, a change made
+// on another node must call it here too.
+func (s *Service) Invalidate(id int64) { s.active.Invalidate(id) }
 
 // NewUser describes an account to create.
 type NewUser struct {
@@ -194,6 +224,7 @@ func (s *Service) List(ctx context.Context, afterID int64, limit int) ([]store.U
 func (s *Service) update(ctx context.Context, id int64, upd store.UserUpdate) error {
 	upd.LastUpdatedDate = domain.Now()
 	err := s.st.Users().Update(ctx, id, upd)
+	s.Invalidate(id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return domain.Errorf(status.UpdateInfoOfNonexistentUser, "no user %d", id)
