@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
+	"fmt"
 	"net/url"
 	"runtime"
 
@@ -35,6 +36,14 @@ type Store struct {
 	commit committer
 }
 
+// writerCacheKiB is the writer's page cache, at most; it fills only as the
+// writer touches pages.
+const writerCacheKiB = 32 << 10
+
+// walCheckpointPages is the WAL length, in pages, at which a commit
+// checkpoints (16 MiB of WAL).
+const walCheckpointPages = 4000
+
 // Open opens (creating and migrating if needed) the store at path.
 func Open(ctx context.Context, path string) (*Store, error) {
 	dsn := func(readOnly bool) string {
@@ -47,6 +56,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			q.Add("_pragma", "query_only(1)")
 		} else {
 			q.Add("_txlock", "immediate")
+			// Every message dirties a leaf of each messages index. SQLite's
+			// default cache (2 MiB) cannot hold the leaves a busy server
+			// writes, so it read them back for each message and spilled
+			// them into the WAL before the commit wrote them again.
+			q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -writerCacheKiB))
+			// A checkpoint copies each page once however often it changed
+			// since the last one: a longer WAL (SQLite's default is 1,000
+			// pages) copies the hot index leaves fewer times.
+			q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
 		}
 		return "file:" + path + "?" + q.Encode()
 	}
