@@ -39,6 +39,9 @@ type committer struct {
 	closed  bool
 	queue   chan *commitReq
 	stopped chan struct{}
+	// careful makes batches run with savepoints (see commitBatch); the
+	// committer goroutine's own.
+	careful bool
 }
 
 func (s *Store) startCommitter() {
@@ -99,19 +102,49 @@ func (s *Store) commitLoop() {
 	}
 }
 
-// commitBatch runs each request's work in a savepoint of one transaction
-// and commits once; a request whose work fails is rolled back alone.
+// commitBatch runs the requests' work in one transaction and commits once.
+// A savepoint around each request's work would let a failing one roll back
+// alone, but costs two statements and a copy of every page the work
+// changes; failures are rare, so a batch first runs without them, and only
+// when one request fails is it rolled back and run again with a savepoint
+// per request (store.Store allows running a transaction's work more than
+// once). After such a failure batches keep their savepoints until one
+// passes without a failure, so that a stream of failing requests costs no
+// more than the savepoints.
 func (s *Store) commitBatch(batch []*commitReq) {
 	results := make([]error, len(batch))
+	if !s.commit.careful || len(batch) == 1 {
+		if s.runBatch(batch, results, false) {
+			return
+		}
+		s.commit.careful = true
+	}
+	for i := range results {
+		results[i] = nil
+	}
+	failed := false
+	s.runBatch(batch, results, true)
+	for _, err := range results {
+		failed = failed || err != nil
+	}
+	s.commit.careful = failed
+}
+
+// runBatch runs batch in one transaction, with a savepoint per request or
+// none, and answers every request. Without savepoints, a failing request
+// among several rolls the whole transaction back: runBatch then answers
+// nobody and returns false.
+func (s *Store) runBatch(batch []*commitReq, results []error, savepoints bool) bool {
 	ctx := context.Background()
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		for _, r := range batch {
 			r.done <- err
 		}
-		return
+		return true
 	}
 	stx := &stmtTx{Tx: tx, db: s.write, new: map[string]bool{}}
+	defer stx.prepareNew() // once the transaction has given its connection back
 	x := sqlrepo.New(stx, stx)
 	single := len(batch) == 1
 	for i, r := range batch {
@@ -119,8 +152,11 @@ func (s *Store) commitBatch(batch []*commitReq) {
 			results[i] = err
 			continue
 		}
-		if single {
-			results[i] = run(r.fn, x)
+		if !savepoints {
+			if results[i] = run(r.fn, x); results[i] != nil && !single {
+				tx.Rollback()
+				return false
+			}
 			continue
 		}
 		if _, err := stx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
@@ -150,7 +186,7 @@ func (s *Store) commitBatch(batch []*commitReq) {
 	for i, r := range batch {
 		r.done <- results[i]
 	}
-	stx.prepareNew() // now that the transaction has given its connection back
+	return true
 }
 
 // run calls fn, turning a panic into an error so that one caller's bug
