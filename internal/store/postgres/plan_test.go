@@ -77,6 +77,10 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			[]string{"messages_pair"}},
 		{"group", store.MessageQuery{Group: true, TargetIDs: []int64{7}, Descending: true, Limit: 50, Before: cursor},
 			[]string{"messages_group"}},
+		{"private messages by sender", store.MessageQuery{SenderIDs: []int64{1}, Descending: true, Limit: 50},
+			[]string{"messages_private_sender"}},
+		{"group messages by sender", store.MessageQuery{Group: true, SenderIDs: []int64{1}, Descending: true, Limit: 50},
+			[]string{"messages_group_sender"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			check(t, sqlrepo.MessageQueryParts(tc.q, "id"), true, tc.index)
