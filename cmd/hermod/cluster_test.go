@@ -155,8 +155,8 @@ func xmppBody(t *testing.T, c *xmpptest.Client, typ, body string) *xmlstream.Ele
 // TestClusterOfThreeNodes runs three hermod processes on one PostgreSQL
 // and one NATS and checks that users on different nodes, over either
 // protocol, are one service: chat, typing, groups, roster pushes,
-// presence, device kicks, and a node killed mid-stream losing no
-// acknowledged message.
+// presence, device kicks, blocks and deactivations made on another node,
+// and a node killed mid-stream losing no acknowledged message.
 func TestClusterOfThreeNodes(t *testing.T) {
 	dsn := freshSchema(t, postgresDSN(t))
 	natsURL := natstest.Start(t)
@@ -196,6 +196,39 @@ func TestClusterOfThreeNodes(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("carol (node 2) did not see alice (node 0) typing: %v", err)
 	}
+
+	// What every message checks (is the recipient active, has the
+	// recipient blocked the sender) is cached per node: node 0 has just
+	// cached it for bob, and must learn of changes made on other nodes.
+	sendUntil := func(c *turmstest.Client, to int64, want int32, what string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			n, err := c.Send(sendText(to, false, what))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.GetCode() == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: code %d, want %d", what, n.GetCode(), want)
+			}
+		}
+	}
+	block := func(blocked bool) *pb.TurmsRequest {
+		return &pb.TurmsRequest{Kind: &pb.TurmsRequest_UpdateRelationshipRequest{UpdateRelationshipRequest: &pb.UpdateRelationshipRequest{
+			UserId: 1001, Blocked: proto.Bool(blocked)}}}
+	}
+	do(t, bob, block(true)) // on node 1
+	sendUntil(alice, 1002, int32(status.BlockedUserSendPrivateMessage), "blocked on node 1")
+	do(t, bob, block(false))
+	sendUntil(alice, 1002, 1000, "unblocked on node 1")
+	do(t, alice, sendText(1004, false, "to dave, active"))
+	mustHermod(t, "user", "deactivate", "--data-dir", ns[1].dataDir, "--admin-addr="+ns[1].adminAddr, "--id", "1004")
+	sendUntil(alice, 1004, int32(status.MessageRecipientNotActive), "deactivated on node 1")
+	mustHermod(t, "user", "activate", "--data-dir", ns[2].dataDir, "--admin-addr="+ns[2].adminAddr, "--id", "1004")
+	sendUntil(alice, 1004, 1000, "activated on node 2")
 
 	// A group whose members sit on all three nodes.
 	gid := do(t, alice, &pb.TurmsRequest{Kind: &pb.TurmsRequest_CreateGroupRequest{CreateGroupRequest: &pb.CreateGroupRequest{Name: "everywhere"}}}).GetData().GetLong()

@@ -16,6 +16,13 @@ import (
 // changes a group tells the others to drop their copy.
 const groupTopic = "group"
 
+// userTopic and relationTopic are those of the account and relationship
+// caches (whether an account is active; whom a user blocked), by user id.
+const (
+	userTopic     = "user"
+	relationTopic = "relation"
+)
+
 // joinCluster makes the node a cluster member when cluster.nats is set,
 // and settles the node id: the configured one, leased from the cluster
 // when it is -1, or 0 for a node on its own.
@@ -58,6 +65,8 @@ func (s *Server) attachCluster() error {
 		return nil
 	}
 	s.cluster.Handle(groupTopic, s.groups.Forget)
+	s.cluster.Handle(userTopic, s.users.Invalidate)
+	s.cluster.Handle(relationTopic, s.rels.Invalidate)
 	s.cluster.Handle(xmpp.TopicPush, func(id int64) { s.xmpp.Forget(xmpp.TopicPush, id) })
 	if err := s.cluster.Attach(s.router); err != nil {
 		return fmt.Errorf("joining the cluster's routing: %w", err)

@@ -45,6 +45,7 @@ type Server struct {
 	router  *router.Router
 	metrics *metrics.Metrics
 	users   *user.Service
+	rels    *relation.Service
 	groups  *group.Service
 	turms   *turms.Server
 	xmpp    *xmpp.Server
@@ -87,6 +88,9 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	uo := user.DefaultOptions()
 	uo.Iterations = cfg.Users.ScramIterations
 	uo.NotifyRelatedUsersOfProfileChange = cfg.Users.NotifyRelatedUsersOfProfileChange
+	if node != nil {
+		uo.Changed = func(id int64) { node.Broadcast(userTopic, id) }
+	}
 	s.users = user.New(st, s.router, ids, uo)
 
 	ro := relation.DefaultOptions()
@@ -96,7 +100,11 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	ro.AllowResendAfterDecline = cfg.Relations.AllowResendAfterDecline
 	ro.DeleteTwoSided = cfg.Relations.DeleteTwoSided
 	ro.NotifyRelatedUser = cfg.Relations.NotifyRelatedUser
+	if node != nil {
+		ro.Changed = func(id int64) { node.Broadcast(relationTopic, id) }
+	}
 	rels := relation.New(st, s.router, ids, ro)
+	s.rels = rels
 
 	mo := message.DefaultOptions()
 	mc := cfg.Messages

@@ -32,6 +32,10 @@ type Options struct {
 	// NotifyRelatedUser relays one-sided relationship changes to the other
 	// user as well as to the requester's other sessions.
 	NotifyRelatedUser bool
+	// Changed, if set, is told of both users of every relationship changed
+	// here, after the change (a cluster tells the other nodes, which
+	// Invalidate them).
+	Changed func(userID int64)
 }
 
 // DefaultOptions returns Turms's defaults.
@@ -65,13 +69,19 @@ func New(st store.Store, pub event.Publisher, ids *idgen.Generator, opts Options
 }
 
 // Invalidate forgets what is cached about userID's relationships. Every
-// relationship change made through this service calls it for both users;
-// in a cluster, a change made on another node must call it here too.
+// relationship change made through this service calls it for both users
+// (and Options.Changed); in a cluster, a change made on another node must
+// call it here too.
 func (s *Service) Invalidate(userID int64) { s.blocked.Invalidate(userID) }
 
+// invalidatePair follows a change of the relationships between a and b.
 func (s *Service) invalidatePair(a, b int64) {
-	s.Invalidate(a)
-	s.Invalidate(b)
+	for _, id := range [2]int64{a, b} {
+		s.Invalidate(id)
+		if s.opts.Changed != nil {
+			s.opts.Changed(id)
+		}
+	}
 }
 
 func (s *Service) publish(ctx context.Context, r domain.Requester, to []int64, payload, origin any) {

@@ -30,6 +30,9 @@ type Options struct {
 	MaxProfilePictureLength           int
 	// MaxAttributesBytes caps a user's user-defined attributes, as JSON.
 	MaxAttributesBytes int
+	// Changed, if set, is told of every account changed here, after the
+	// change (a cluster tells the other nodes, which Invalidate it).
+	Changed func(userID int64)
 }
 
 // DefaultOptions are Turms's defaults.
@@ -81,8 +84,8 @@ func (s *Service) Active(ctx context.Context, id int64) (bool, error) {
 }
 
 // Invalidate forgets what is cached about account id. Every change to an
-// account made through this service calls it; in a cluster, a change made
-// on another node must call it here too.
+// account made through this service calls it (and Options.Changed); in a
+// cluster, a change made on another node must call it here too.
 func (s *Service) Invalidate(id int64) { s.active.Invalidate(id) }
 
 // NewUser describes an account to create.
@@ -225,6 +228,9 @@ func (s *Service) update(ctx context.Context, id int64, upd store.UserUpdate) er
 	upd.LastUpdatedDate = domain.Now()
 	err := s.st.Users().Update(ctx, id, upd)
 	s.Invalidate(id)
+	if s.opts.Changed != nil {
+		s.opts.Changed(id)
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return domain.Errorf(status.UpdateInfoOfNonexistentUser, "no user %d", id)
