@@ -262,3 +262,22 @@ func TestBroadcastReachesOtherNodes(t *testing.T) {
 		t.Fatal("no invalidation arrived")
 	}
 }
+
+// TestANewNodesSessionsAreNotTakenForDead: a node that writes a user's
+// record before its watch has shown a node that just started keeps that
+// node's sessions.
+func TestANewNodesSessionsAreNotTakenForDead(t *testing.T) {
+	url := natstest.Start(t)
+	a := join(t, url, -1, 5*time.Second)
+	b := join(t, url, -1, 5*time.Second)
+	b.router.Register(newSession(31, 1), false, 0)
+	a.node.live.remove(b.node.ID()) // as if a's watch had not delivered b yet
+	a.router.Register(newSession(31, 2), false, 0)
+	infos, err := a.node.Sessions(context.Background(), 31)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(infos) != 2 {
+		t.Fatalf("registry holds %+v, want both nodes' sessions", infos)
+	}
+}

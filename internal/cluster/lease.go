@@ -133,12 +133,13 @@ func (l *liveness) remove(id int) {
 }
 
 // alive reports whether the node id runs as boot, as far as heartbeats
-// seen within ttl tell.
-func (l *liveness) alive(id int, boot uint64, ttl time.Duration, now time.Time) bool {
+// seen within ttl tell; known is false for a node this view has not heard
+// of at all (it may have started a moment ago).
+func (l *liveness) alive(id int, boot uint64, ttl time.Duration, now time.Time) (alive, known bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	s, ok := l.nodes[id]
-	return ok && s.boot == boot && now.Sub(s.seen) <= ttl
+	return ok && s.boot == boot && now.Sub(s.seen) <= ttl, ok
 }
 
 // expire forgets nodes not seen within ttl and returns them.

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -114,7 +115,25 @@ func (n *Node) isLive(e entry, now time.Time) bool {
 	if e.Node == n.id {
 		return e.Boot == n.boot
 	}
-	return n.live.alive(e.Node, e.Boot, n.opts.NodeTTL, now)
+	alive, known := n.live.alive(e.Node, e.Boot, n.opts.NodeTTL, now)
+	if known {
+		return alive
+	}
+	// A node the watch has not shown yet (it just started): ask the
+	// bucket rather than take its sessions for a dead node's.
+	ctx, cancel := context.WithTimeout(context.Background(), registryTimeout)
+	defer cancel()
+	le, err := n.nodes.Get(ctx, strconv.Itoa(e.Node))
+	if err != nil || le.Operation() != jetstream.KeyValuePut || len(le.Value()) != 8 {
+		return err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) && !errors.Is(err, jetstream.ErrKeyDeleted) // unsure: keep it
+	}
+	seen := le.Created()
+	if seen.After(now) {
+		seen = now // another machine's clock
+	}
+	n.live.set(e.Node, binary.LittleEndian.Uint64(le.Value()), seen)
+	alive, _ = n.live.alive(e.Node, e.Boot, n.opts.NodeTTL, now)
+	return alive
 }
 
 // Online implements router.Cluster.
