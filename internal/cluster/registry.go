@@ -221,23 +221,6 @@ func (n *Node) Describe(s router.Session, info []byte) {
 	}
 }
 
-// Remote implements router.Cluster.
-func (n *Node) Remote(userID int64) []router.Remote {
-	rec, err := n.read(userID)
-	if err != nil {
-		n.opts.Log.Warn("cluster: reading a user's sessions", "user", userID, "err", err)
-		return nil
-	}
-	var out []router.Remote
-	now := time.Now()
-	for _, e := range rec.Sessions {
-		if e.Node != n.id && n.isLive(e, now) {
-			out = append(out, router.Remote{Node: e.Node, ID: e.ID, DeviceType: e.Device, Info: e.Info})
-		}
-	}
-	return out
-}
-
 // read returns userID's record; an empty one when the user is offline.
 func (n *Node) read(userID int64) (record, error) {
 	var rec record
@@ -270,24 +253,31 @@ func (n *Node) SetStatus(userID int64, st int32) {
 	}
 }
 
-// Presence implements router.Cluster.
-func (n *Node) Presence(userID int64) (router.Presence, bool) {
+// Lookup implements router.Cluster.
+func (n *Node) Lookup(userID int64) (router.Presence, []router.Remote, bool) {
 	p := router.Presence{UserID: userID, Status: router.StatusOffline}
 	rec, err := n.read(userID)
 	if err != nil {
-		n.opts.Log.Warn("cluster: reading a presence", "user", userID, "err", err)
-		return p, false
+		n.opts.Log.Warn("cluster: reading a user's sessions", "user", userID, "err", err)
+		return p, nil, false
 	}
+	var remote []router.Remote
 	now := time.Now()
-	for _, s := range rec.Sessions {
-		if n.isLive(s, now) && !containsInt32(p.DeviceTypes, s.Device) {
-			p.DeviceTypes = append(p.DeviceTypes, s.Device)
+	for _, e := range rec.Sessions {
+		if !n.isLive(e, now) {
+			continue
+		}
+		if !containsInt32(p.DeviceTypes, e.Device) {
+			p.DeviceTypes = append(p.DeviceTypes, e.Device)
+		}
+		if e.Node != n.id {
+			remote = append(remote, router.Remote{Node: e.Node, ID: e.ID, DeviceType: e.Device, Info: e.Info})
 		}
 	}
 	if len(p.DeviceTypes) > 0 {
 		p.Status = rec.Status
 	}
-	return p, true
+	return p, remote, true
 }
 
 func containsInt32(xs []int32, x int32) bool {

@@ -20,15 +20,14 @@ type Cluster interface {
 	Offline(s Session)
 	// SetStatus records a user's status cluster-wide.
 	SetStatus(userID int64, status int32)
-	// Presence returns the user's status and the device types of their
-	// sessions on every live node, this one included; ok is false when the
-	// registry could not be read (the router then answers from this node).
-	Presence(userID int64) (p Presence, ok bool)
+	// Lookup returns the user's status and the device types of their
+	// sessions on every live node, this one included, and the sessions on
+	// other nodes; ok is false when the registry could not be read (the
+	// router then answers from this node).
+	Lookup(userID int64) (p Presence, remote []Remote, ok bool)
 	// Describe replaces what the registry says of s for other nodes' eyes
 	// (see Describer).
 	Describe(s Session, info []byte)
-	// Remote returns the user's sessions on other live nodes.
-	Remote(userID int64) []Remote
 }
 
 // Describer is a session that tells other nodes something of itself
@@ -54,13 +53,27 @@ func (r *Router) Describe(s Session, info []byte) {
 	}
 }
 
-// Remote returns userID's sessions on other nodes; none on a node of its
-// own.
-func (r *Router) Remote(userID int64) []Remote {
+// Snapshot returns userID's presence (as Presence does) and their
+// sessions on other nodes (none on a node of its own), from one reading of
+// the registry.
+func (r *Router) Snapshot(userID int64) (Presence, []Remote) {
+	local := r.localPresence(userID)
 	if r.cluster == nil {
-		return nil
+		return local, nil
 	}
-	return r.cluster.Remote(userID)
+	p, remote, ok := r.cluster.Lookup(userID)
+	if !ok {
+		return local, nil
+	}
+	if len(p.DeviceTypes) == 0 {
+		p.Status = local.Status
+	}
+	for _, dt := range local.DeviceTypes {
+		if !containsInt32(p.DeviceTypes, dt) {
+			p.DeviceTypes = append(p.DeviceTypes, dt)
+		}
+	}
+	return p, remote
 }
 
 // Join makes r a member of c. It must be called before any session

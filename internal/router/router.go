@@ -260,22 +260,7 @@ type Presence struct {
 // StatusOffline with no device types. In a cluster it is the registry's
 // view, with this node's sessions added in case the registry lags.
 func (r *Router) Presence(userID int64) Presence {
-	local := r.localPresence(userID)
-	if r.cluster == nil {
-		return local
-	}
-	p, ok := r.cluster.Presence(userID)
-	if !ok {
-		return local
-	}
-	if len(p.DeviceTypes) == 0 {
-		p.Status = local.Status
-	}
-	for _, dt := range local.DeviceTypes {
-		if !containsInt32(p.DeviceTypes, dt) {
-			p.DeviceTypes = append(p.DeviceTypes, dt)
-		}
-	}
+	p, _ := r.Snapshot(userID)
 	return p
 }
 

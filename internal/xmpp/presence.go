@@ -283,7 +283,8 @@ func (s *Server) presenceOf(userID, viewer int64, except *session) [][]byte {
 			out = append(out, xmlstream.Append(nil, s.stampAvatar(p, userID), ""))
 		}
 	}
-	for _, r := range s.svc.Router.Remote(userID) { // other nodes' sessions
+	st, remote := s.svc.Router.Snapshot(userID)
+	for _, r := range remote { // other nodes' sessions
 		_, p, isXMPP := remoteResource(r.Info)
 		if !isXMPP {
 			turms = true
@@ -292,9 +293,7 @@ func (s *Server) presenceOf(userID, viewer int64, except *session) [][]byte {
 		}
 	}
 	if turms {
-		if b := s.turmsPresence(userID, viewer); b != nil {
-			out = append(out, b)
-		}
+		out = append(out, s.turmsPresenceAs(userID, viewer, st.Status, true))
 	}
 	return out
 }
@@ -303,8 +302,7 @@ func (s *Server) presenceOf(userID, viewer int64, except *session) [][]byte {
 // absence: unavailable when the user has no Turms session or, to others,
 // is invisible.
 func (s *Server) turmsPresence(userID, viewer int64) []byte {
-	from := strconv.FormatInt(userID, 10) + "@" + s.opts.Domain + "/" + turmsResource
-	st, _ := s.svc.Router.Status(userID)
+	st, remote := s.svc.Router.Snapshot(userID)
 	online := false
 	for _, o := range s.svc.Router.Sessions(userID) {
 		if _, isXMPP := o.(*session); !isXMPP {
@@ -312,11 +310,18 @@ func (s *Server) turmsPresence(userID, viewer int64) []byte {
 			break
 		}
 	}
-	for _, r := range s.svc.Router.Remote(userID) {
+	for _, r := range remote {
 		if _, _, isXMPP := remoteResource(r.Info); !isXMPP {
 			online = true
 		}
 	}
+	return s.turmsPresenceAs(userID, viewer, st.Status, online)
+}
+
+// turmsPresenceAs renders the presence of userID's Turms sessions given
+// the user's status and whether any Turms session is online.
+func (s *Server) turmsPresenceAs(userID, viewer int64, st int32, online bool) []byte {
+	from := strconv.FormatInt(userID, 10) + "@" + s.opts.Domain + "/" + turmsResource
 	p := xmlstream.New(xmlstream.NSClient, "presence", "from", from)
 	if !online || st == presence.Offline || (st == presence.Invisible && userID != viewer) {
 		p.SetAttr("type", "unavailable")

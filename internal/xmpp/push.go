@@ -244,7 +244,8 @@ func (s *Server) reachable(userID int64) bool {
 	}
 	// On other nodes: a Turms session, or an available XMPP resource (its
 	// client state is not in the registry).
-	for _, r := range s.svc.Router.Remote(userID) {
+	_, remote := s.svc.Router.Snapshot(userID)
+	for _, r := range remote {
 		if _, p, isXMPP := remoteResource(r.Info); !isXMPP || p != nil {
 			return true
 		}
