@@ -34,15 +34,17 @@ func createMessage(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.T
 		Records: r.GetRecords(), PreMessageID: r.GetPreMessageId(), ForwardID: r.GetMessageId(),
 	}
 	m, err := s.srv.svc.Messages.Send(ctx, s.requester(), d, func(m *store.Message) any {
-		// Relay the request as sent, with the ids the server assigned.
-		relay := proto.Clone(req).(*pb.TurmsRequest)
-		cm := relay.GetCreateMessageRequest()
-		cm.MessageId = proto.Int64(m.ID)
-		cm.DeliveryDate = proto.Int64(m.DeliveryDate)
+		// Relay the request as sent, with the ids the server assigned. The
+		// request is this handler's own and only read once it is relayed
+		// (a relay is encoded concurrently, and never changed), so it is
+		// filled in place: a copy (proto.Clone, by reflection) cost more
+		// than the rest of the Turms side of a message.
+		r.MessageId = proto.Int64(m.ID)
+		r.DeliveryDate = proto.Int64(m.DeliveryDate)
 		if d.ForwardID != 0 {
-			cm.Text, cm.Records = proto.String(m.Text), m.Records
+			r.Text, r.Records = proto.String(m.Text), m.Records
 		}
-		return relay
+		return req
 	})
 	if err != nil {
 		return nil, err
