@@ -16,6 +16,8 @@ type Poller struct {
 	free   []uint32
 	closed bool
 	done   chan struct{}
+
+	workers
 }
 
 type slot struct {
@@ -41,7 +43,7 @@ func New() (*Poller, error) {
 		unix.Close(wakefd)
 		return nil, err
 	}
-	p := &Poller{epfd: epfd, wakefd: wakefd, done: make(chan struct{})}
+	p := &Poller{epfd: epfd, wakefd: wakefd, done: make(chan struct{}), workers: newWorkers(maxIdleWorkers)}
 	go p.loop()
 	return p, nil
 }
@@ -50,7 +52,7 @@ func New() (*Poller, error) {
 // slot that was since cancelled and reused is recognized as stale.
 func token(idx, gen uint32) Token { return Token(uint64(gen)<<32 | uint64(idx)) }
 
-// Park calls wake, on a new goroutine, once c has something to read (or
+// Park calls wake, on a worker (see Go), once c has something to read (or
 // was closed by the peer). It does not read. Each Park fires or is
 // cancelled once.
 func (p *Poller) Park(c Conn, wake func()) (Token, error) {
@@ -152,7 +154,7 @@ func (p *Poller) loop() {
 			}
 			tok := Token(uint64(uint32(ev.Pad))<<32 | uint64(uint32(ev.Fd)))
 			if w := p.take(tok); w != nil { // else cancelled meanwhile
-				go w()
+				p.Go(w)
 			}
 		}
 	}
@@ -168,6 +170,7 @@ func (p *Poller) Close() error {
 	}
 	p.closed = true
 	p.mu.Unlock()
+	p.workers.close()
 	var one = [8]byte{1}
 	unix.Write(p.wakefd, one[:])
 	<-p.done

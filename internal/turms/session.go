@@ -313,10 +313,15 @@ func (s *session) closeWith(cs status.CloseStatus, code status.Code, reason stri
 	})
 }
 
-// kick starts a writer unless one runs.
+// kick starts a writer unless one runs (on one of the poller's workers,
+// whose stacks have grown already).
 func (s *session) kick() {
 	if s.writing.CompareAndSwap(false, true) {
-		go s.write()
+		if p := s.srv.opts.Poller; p != nil {
+			p.Go(s.write)
+		} else {
+			go s.write()
+		}
 	}
 }
 

@@ -279,10 +279,15 @@ func (s *session) isClosing() bool {
 	}
 }
 
-// kick starts a writer unless one runs.
+// kick starts a writer unless one runs (on one of the poller's workers,
+// whose stacks have grown already).
 func (s *session) kick() {
 	if s.bound.Load() && s.writing.CompareAndSwap(false, true) {
-		go s.write()
+		if p := s.srv.opts.Poller; p != nil {
+			p.Go(s.write)
+		} else {
+			go s.write()
+		}
 	}
 }
 
