@@ -249,9 +249,30 @@ func (s *session) onHeartbeat() {
 // send queues a response. Responses are never refused: the read loop makes
 // at most one per request, requests are rate-limited, and a client that
 // does not read is cut off by the write timeout.
+//
+// Only the session's reader calls it, and when no writer runs it writes
+// what is queued itself: handing each response to a writer cost a
+// goroutine switch per request. It writes one batch at most and leaves
+// the rest (notifications that keep arriving) to a writer, so that it
+// soon goes back to reading its client.
 func (s *session) send(b []byte) {
 	s.out.Push(b, true)
-	s.kick()
+	if !s.writing.CompareAndSwap(false, true) {
+		return // the running writer sends it
+	}
+	if s.isClosing() {
+		s.writing.Store(false)
+		s.kick() // the writer ends the connection
+		return
+	}
+	if msgs := s.out.Take(); len(msgs) > 0 && !s.writeBatch(msgs) {
+		s.closeWith(status.CloseConnectionClosed, 0, "") // its kick finds writing set
+	}
+	s.writing.Store(false)
+	// What came meanwhile found writing set and did not start a writer.
+	if s.out.Len() > 0 || s.isClosing() {
+		s.kick()
+	}
 }
 
 // Deliver queues a relayed notification without blocking; a session whose
