@@ -2,6 +2,7 @@ package xmpp
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -13,6 +14,7 @@ import (
 	"hermod/internal/domain/event"
 	"hermod/internal/domain/event/eventtest"
 	"hermod/internal/store"
+	"hermod/internal/wire"
 	"hermod/internal/xmpp/jid"
 	"hermod/internal/xmpp/xmlstream"
 )
@@ -143,14 +145,43 @@ func TestStanzaOriginRefused(t *testing.T) {
 			t.Errorf("%d of %d bytes decoded", i, len(good))
 		}
 	}
+	bad, err := event.Marshal(&event.Event{Payload: &event.Relayed{}, Origin: &stanzaOrigin{
+		el: xmlstream.New(xmlstream.NSClient, "message").Add(xmlstream.New("urn:x", "a><b")),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, b := range map[string][]byte{
-		"trailing text":    append(bytes.Clone(good), "junk"...),
-		"a second element": append(bytes.Clone(good), "<x/>"...),
-		"not XML":          append(bytes.Clone(good[:len(good)-1]), '&'),
+		"trailing bytes":   append(bytes.Clone(good), "junk"...),
+		"a second element": xmlstream.AppendBinary(bytes.Clone(good), xmlstream.New("", "x")),
+		"a bad count":      append(bytes.Clone(good[:len(good)-1]), 38),
+		"a bad name":       bad,
 	} {
 		if _, err := event.Unmarshal(b); err == nil {
 			t.Errorf("%s: decoded", name)
 		}
+	}
+}
+
+// TestStanzaOriginOldKind: an event from a node that sent stanzas as XML
+// (kind "xmpp-stanza") is refused as of an unknown kind, not misread.
+func TestStanzaOriginOldKind(t *testing.T) {
+	o := testStanzaOrigins(t)["private"]
+	b, err := event.Marshal(&event.Event{Payload: &event.Relayed{}, Origin: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kind := wire.AppendString(nil, "xmpp-stanza-tree")
+	i := bytes.Index(b, kind)
+	if i < 0 {
+		t.Fatalf("no kind in %q", b)
+	}
+	old := wire.AppendString(bytes.Clone(b[:i]), "xmpp-stanza")
+	old = append(old, flagNoCopy)
+	old = wire.AppendString(old, o.toResource)
+	old = xmlstream.Append(old, o.el, "")
+	if _, err := event.Unmarshal(old); !errors.Is(err, event.ErrUnsupported) {
+		t.Errorf("an event of the previous version: %v, want ErrUnsupported", err)
 	}
 }
 
@@ -263,7 +294,7 @@ func FuzzUnmarshalOrigins(f *testing.F) {
 }
 
 // BenchmarkStanzaEvent: a chat message with its XMPP origin, encoded and
-// decoded (the stanza is parsed again on the receiving node).
+// decoded (the stanza's tree is read back on the receiving node).
 func BenchmarkStanzaEvent(b *testing.B) {
 	o := testStanzaOrigins(b)["chat to a resource"]
 	ev := &event.Event{RequesterID: 1001, RequesterSession: 5, Origin: o, Payload: &event.MessageCreated{Message: store.Message{

@@ -68,3 +68,32 @@ func BenchmarkAppend(b *testing.B) {
 	}
 	io.Discard.Write(buf)
 }
+
+// BenchmarkBinary encodes and decodes a stanza in the binary form, as an
+// event from another node carries it.
+func BenchmarkBinary(b *testing.B) {
+	el, err := Parse([]byte(chatStanza), DefaultLimits)
+	if err != nil {
+		b.Fatal(err)
+	}
+	el.SetAttr("from", "1001@example.com/laptop")
+	el.Add(New("urn:xmpp:sid:0", "stanza-id", "id", "1234567890", "by", "1002@example.com"))
+	buf := AppendBinary(nil, el)
+	b.Run("Append", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(buf)))
+		out := make([]byte, 0, len(buf))
+		for b.Loop() {
+			out = AppendBinary(out[:0], el)
+		}
+	})
+	b.Run("Decode", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(buf)))
+		for b.Loop() {
+			if _, _, err := DecodeBinary(buf, 32); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
