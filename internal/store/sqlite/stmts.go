@@ -97,15 +97,27 @@ type stmtTx struct {
 	*sql.Tx
 	db  *stmtDB
 	new map[string]bool
+	// stmts are the pool's statements bound to this transaction: binding
+	// one (Tx.StmtContext) costs locks and an allocation, and a batch of
+	// messages runs the same two statements once per message.
+	stmts map[string]*sql.Stmt
 }
 
 func (t *stmtTx) prepared(ctx context.Context, query string) *sql.Stmt {
+	if st := t.stmts[query]; st != nil {
+		return st
+	}
 	st := t.db.cached(query)
 	if st == nil {
 		t.new[query] = true
 		return nil
 	}
-	return t.Tx.StmtContext(ctx, st)
+	st = t.Tx.StmtContext(ctx, st)
+	if t.stmts == nil {
+		t.stmts = make(map[string]*sql.Stmt, 4)
+	}
+	t.stmts[query] = st
+	return st
 }
 
 func (t *stmtTx) ExecContext(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
