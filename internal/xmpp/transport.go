@@ -70,12 +70,18 @@ var (
 
 // deadlineConn extends the read deadline at every read, so that any byte
 // from the client (a whitespace keepalive too) keeps the connection alive.
+// Moving a deadline costs a timer update, so a read moves it only when it
+// is nearer than 7/8 of idle: the connection may be closed after 7/8 of
+// idle without input, not before.
 type deadlineConn struct {
 	net.Conn
 	idle time.Duration
 	// probe makes a read return at once what is buffered above the socket
 	// (in TLS), or a timeout.
 	probe bool
+	// until is the idle deadline set last; zero when none is (a probe's
+	// replaced it, or the connection changed).
+	until time.Time
 }
 
 // expired is a read deadline in the past.
@@ -85,8 +91,12 @@ func (c *deadlineConn) Read(p []byte) (int, error) {
 	switch {
 	case c.probe:
 		c.Conn.SetReadDeadline(expired)
+		c.until = time.Time{}
 	case c.idle > 0:
-		c.Conn.SetReadDeadline(time.Now().Add(c.idle))
+		if now := time.Now(); c.until.Sub(now) < c.idle-c.idle/8 {
+			c.until = now.Add(c.idle)
+			c.Conn.SetReadDeadline(c.until)
+		}
 	}
 	return c.Conn.Read(p)
 }
@@ -99,6 +109,8 @@ type tcpTransport struct {
 	br   *bufio.Reader
 	bw   *bufio.Writer // nil between flushes
 	dec  *xmlstream.Decoder
+	// wdl is the write deadline set last (see flush).
+	wdl time.Time
 }
 
 func newTCPTransport(conn net.Conn, idle time.Duration) *tcpTransport {
@@ -184,7 +196,12 @@ func (t *tcpTransport) flush() error {
 	}
 	var err error
 	if t.bw.Buffered() > 0 {
-		t.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+		// As with the read deadline, moved only when nearer than 7/8 of
+		// the timeout: a flush has between 7/8 of it and all of it.
+		if now := time.Now(); t.wdl.Sub(now) < writeTimeout-writeTimeout/8 {
+			t.wdl = now.Add(writeTimeout)
+			t.conn.SetWriteDeadline(t.wdl)
+		}
 		err = t.bw.Flush()
 	}
 	t.bw.Reset(nil)
@@ -229,7 +246,7 @@ func (t *tcpTransport) startTLS(c *tls.Config, timeout time.Duration) error {
 		return err
 	}
 	t.tls, t.conn = tc, tc
-	t.rd.Conn = tc
+	t.rd.Conn, t.rd.until, t.wdl = tc, time.Time{}, time.Time{}
 	t.br.Reset(&t.rd) // empty: safeToUpgrade saw to it
 	return nil
 }
