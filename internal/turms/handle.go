@@ -25,13 +25,17 @@ func (s *session) handle(req *pb.TurmsRequest) {
 		return // the request closed the session; no response
 	}
 	s.srv.svc.Metrics.Request("turms", kind, int32(code), time.Since(start))
-	n := &pb.TurmsNotification{
-		Timestamp: now(), RequestId: req.RequestId, Code: proto.Int32(int32(code)), Data: data,
+	if b, ok := appendResponse(make([]byte, 0, 48+len(reason)), now(), req.RequestId, int32(code), reason, data); ok {
+		s.send(b)
+	} else {
+		n := &pb.TurmsNotification{
+			Timestamp: now(), RequestId: req.RequestId, Code: proto.Int32(int32(code)), Data: data,
+		}
+		if reason != "" {
+			n.Reason = proto.String(reason)
+		}
+		s.send(s.srv.encode(n))
 	}
-	if reason != "" {
-		n.Reason = proto.String(reason)
-	}
-	s.send(s.srv.encode(n))
 	if s.pushSession {
 		s.pushSession = false
 		s.send(s.srv.encode(s.userSessionPush()))
