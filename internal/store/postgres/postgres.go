@@ -3,7 +3,8 @@
 // same SQL as the sqlite backend) on a pgx connection pool, and keeps here
 // only what is PostgreSQL's: the pool, its migrations, applied under an
 // advisory lock so that nodes starting together do not race, and
-// transactions that are SERIALIZABLE and retried when they lose a race.
+// transactions that are SERIALIZABLE, retried when they lose a race, and
+// committed together (group commit, commit.go).
 package postgres
 
 import (
@@ -16,7 +17,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 
-	"hermod/internal/store"
 	"hermod/internal/store/sqlrepo"
 )
 
@@ -31,6 +31,19 @@ type Options struct {
 	// MaxTxAttempts is how often a transaction is run in all when it keeps
 	// losing serialization races (0: 10).
 	MaxTxAttempts int
+	// Committers is how many transactions of batched InTx work this node
+	// runs at once (0: a quarter of the pool, at least 1 and at most 4;
+	// see commit.go).
+	Committers int
+	// MaxBatch is the most InTx calls one transaction commits (0: 64).
+	MaxBatch int
+}
+
+// committers is how many committers a pool of maxConns connections gets
+// by default: a few, so that one slow commit does not stop the node's
+// writes, but most connections stay with the reads.
+func committers(maxConns int32) int {
+	return min(max(int(maxConns)/4, 1), 4)
 }
 
 // Store is the PostgreSQL backend.
@@ -39,6 +52,7 @@ type Store struct {
 	db  *sql.DB
 	q   *pool
 	sqlrepo.Repos
+	commit committer
 }
 
 // Open connects to the database at dsn (a PostgreSQL URL or key=value
@@ -65,6 +79,13 @@ func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
 	db := stdlib.OpenDBFromPool(pp)
 	s := &Store{pgx: pp, db: db, q: &pool{db: db, rb: &rebinder{}, maxAttempts: o.MaxTxAttempts}}
 	s.Repos = sqlrepo.New(s.q, s.q)
+	if o.Committers <= 0 {
+		o.Committers = committers(cfg.MaxConns)
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = defaultMaxBatch
+	}
+	s.startCommitters(o.Committers, o.MaxBatch)
 	return s, nil
 }
 
@@ -100,24 +121,16 @@ func migrate(ctx context.Context, cfg *pgx.ConnConfig) error {
 	return sqlrepo.Migrate(ctx, conn, migrations, "migrations", "postgres")
 }
 
-// InTx runs fn in one SERIALIZABLE transaction; fn's work commits or rolls
-// back as a whole. When the transaction loses a race with another (on this
-// node or another) it is rolled back and fn runs again, so fn must only
-// work through tx and its own variables, resetting what it collects: an
-// event published or a counter bumped inside fn could happen twice. Do
-// those after InTx returns nil.
-func (s *Store) InTx(ctx context.Context, fn func(tx store.Repos) error) error {
-	return s.q.RunTx(ctx, func(q sqlrepo.Querier) error { return fn(sqlrepo.New(q, q)) })
-}
-
 // Ping checks that the database answers (readiness).
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
 	return s.q.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
-// Close closes the pool.
+// Close commits the transactions queued and closes the pool; InTx after
+// Close fails.
 func (s *Store) Close() error {
+	s.stopCommitters()
 	err := s.db.Close()
 	s.pgx.Close()
 	return err
