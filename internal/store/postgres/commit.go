@@ -71,9 +71,9 @@ type committer struct {
 	queue    chan *commitReq
 	running  sync.WaitGroup
 	maxBatch int
-	// reruns counts batches run again after losing a race (for tests and
-	// the benchmarks).
-	reruns atomic.Int64
+	// commits counts the batches committed, reruns those run again after
+	// losing a race (for tests and benchmarks).
+	commits, reruns atomic.Int64
 }
 
 func (s *Store) startCommitters(n, maxBatch int) {
@@ -262,7 +262,9 @@ func (s *Store) runBatch(batch []*commitReq, savepoints bool) (failed bool, err 
 	// A COMMIT that fails ends the transaction either way (and one that
 	// did not reach the server leaves a connection that the pool drops).
 	committed = true
-	_, err = conn.ExecContext(ctx, "COMMIT")
+	if _, err = conn.ExecContext(ctx, "COMMIT"); err == nil {
+		s.commit.commits.Add(1)
+	}
 	return failed, err
 }
 
