@@ -48,10 +48,11 @@ type LogConfig struct {
 // StoreConfig chooses the store backend: SQLite, embedded, for one node;
 // PostgreSQL for several nodes sharing one database.
 type StoreConfig struct {
-	Driver           string `koanf:"driver" help:"store backend: sqlite (embedded, one node) or postgres (several nodes)"`
-	SQLitePath       string `koanf:"sqlite_path" help:"SQLite database file (default <data_dir>/hermod.db)"`
-	PostgresDSN      string `koanf:"postgres_dsn" help:"PostgreSQL connection string for driver postgres, e.g. postgres://hermod:secret@db.example.com:5432/hermod?sslmode=verify-full"`
-	PostgresMaxConns int    `koanf:"postgres_max_conns" help:"most connections to PostgreSQL this node opens (0: the larger of 4 and the number of CPUs)"`
+	Driver             string `koanf:"driver" help:"store backend: sqlite (embedded, one node) or postgres (several nodes)"`
+	SQLitePath         string `koanf:"sqlite_path" help:"SQLite database file (default <data_dir>/hermod.db)"`
+	PostgresDSN        string `koanf:"postgres_dsn" help:"PostgreSQL connection string for driver postgres, e.g. postgres://hermod:secret@db.example.com:5432/hermod?sslmode=verify-full"`
+	PostgresMaxConns   int    `koanf:"postgres_max_conns" help:"most connections to PostgreSQL this node opens (0: the larger of 4 and the number of CPUs)"`
+	PostgresCommitters int    `koanf:"postgres_committers" help:"transactions of batched writes (group commit) this node runs on PostgreSQL at once (0: a quarter of postgres_max_conns, 1 to 4)"`
 }
 
 // TurmsConfig is the Turms protocol listener.
@@ -261,6 +262,9 @@ func (c Config) Validate() error {
 	}
 	if c.Store.PostgresMaxConns < 0 {
 		errs = append(errs, errors.New("store.postgres_max_conns may not be negative"))
+	}
+	if c.Store.PostgresCommitters < 0 {
+		errs = append(errs, errors.New("store.postgres_committers may not be negative"))
 	}
 	if c.Users.ScramIterations < 4096 {
 		errs = append(errs, fmt.Errorf("users.scram_iterations %d is below 4096", c.Users.ScramIterations))

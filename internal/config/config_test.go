@@ -70,6 +70,7 @@ func TestRejects(t *testing.T) {
 		"bad driver":             {toml: "[store]\ndriver = \"mongo\"\n", want: "mongo"},
 		"postgres without a dsn": {env: []string{"HERMOD_STORE__DRIVER=postgres"}, want: "store.postgres_dsn"},
 		"negative pool":          {env: []string{"HERMOD_STORE__POSTGRES_MAX_CONNS=-1"}, want: "postgres_max_conns"},
+		"negative committers":    {env: []string{"HERMOD_STORE__POSTGRES_COMMITTERS=-1"}, want: "postgres_committers"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := ""
@@ -89,14 +90,14 @@ func TestPostgresStore(t *testing.T) {
 	env := []string{"HERMOD_STORE__DRIVER=postgres", "HERMOD_STORE__POSTGRES_DSN=postgres://hermod@db:5432/hermod"}
 	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
 	RegisterFlags(fs)
-	if err := fs.Parse([]string{"--store-postgres-max-conns=20"}); err != nil {
+	if err := fs.Parse([]string{"--store-postgres-max-conns=20", "--store-postgres-committers=3"}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := Load("", env, fs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := StoreConfig{Driver: "postgres", PostgresDSN: "postgres://hermod@db:5432/hermod", PostgresMaxConns: 20}
+	want := StoreConfig{Driver: "postgres", PostgresDSN: "postgres://hermod@db:5432/hermod", PostgresMaxConns: 20, PostgresCommitters: 3}
 	if c.Store != want {
 		t.Fatalf("%+v, want %+v", c.Store, want)
 	}

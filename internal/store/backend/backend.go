@@ -32,7 +32,9 @@ func Open(ctx context.Context, cfg config.Config) (Store, error) {
 		}
 		return st, nil
 	case "postgres":
-		st, err := postgres.Open(ctx, cfg.Store.PostgresDSN, postgres.Options{MaxConns: cfg.Store.PostgresMaxConns})
+		st, err := postgres.Open(ctx, cfg.Store.PostgresDSN, postgres.Options{
+			MaxConns: cfg.Store.PostgresMaxConns, Committers: cfg.Store.PostgresCommitters,
+		})
 		if err != nil {
 			return nil, err
 		}

@@ -27,14 +27,15 @@ import (
 // has succeeded, so an answered transaction is as durable as before; a
 // lone caller waits no longer than before (its batch is itself).
 //
-// Inside a batch each caller's work is isolated: it runs after a
-// savepoint, and when it fails only it is rolled back to there, so one
-// caller's error (or panic) takes none of the others' work with it. When
-// the transaction loses a serialization race, PostgreSQL aborts all of it:
-// the batch is rolled back and every caller's work runs again in a new
-// transaction, as a lone transaction was run again before (store.Store
-// allows that). Each caller is answered with the result of the run that
-// committed, or, when the races go on, the serialization failure.
+// Inside a batch each caller's work is isolated: when it fails (an error,
+// a panic, a statement that failed), the batch runs again with a savepoint
+// before each caller's work, and the failing work is rolled back to its
+// savepoint alone (see commitBatch). When the transaction loses a
+// serialization race, PostgreSQL aborts all of it: the batch is rolled
+// back and every caller's work runs again in a new transaction, as a lone
+// transaction was run again before (store.Store allows that). Each caller
+// is answered with the result of the run that committed, or, when the
+// races go on, the serialization failure.
 //
 // Several committers work at once, each on its own batch, so that one
 // slow commit (or one batch waiting for a row another node holds) does not
@@ -148,14 +149,21 @@ func (s *Store) commitLoop() {
 // every caller.
 //
 // A savepoint before each caller's work would let a failing one roll back
-// alone, but costs a round trip per caller, and a batch's statements run
-// one after the other, each waiting for its answer: most of a batch's
-// time is round trips. Failures are rare, so a batch first runs without
-// savepoints, and only when a caller's work fails is it rolled back and
-// run again with a savepoint per caller. After such a failure (careful)
-// the committer's batches keep their savepoints until one passes without
-// a failure, so that a stream of failing work costs no more than the
-// savepoints. commitBatch returns whether the next batch is to be careful.
+// alone, but on PostgreSQL it costs twice. A batch's statements run one
+// after the other, each waiting for its answer, so most of a batch's time
+// is round trips, and a savepoint adds one per caller. And under
+// SERIALIZABLE, PostgreSQL keeps the predicate (read) locks on rows that a
+// subtransaction updates, which a transaction's own update otherwise
+// releases: a read-date upsert then leaves a lock on its page, and
+// concurrent batches that update rows of the same pages abort each other
+// (BenchmarkInTxMessages with savepoints always: batches of two committers
+// exhausted their 10 attempts). Failures are rare, so a batch first runs
+// without savepoints, and only when a caller's work fails is it rolled back
+// and run again with a savepoint per caller. After such a failure
+// (careful) the committer's batches keep their savepoints until one passes
+// without a failure, so that a stream of failing work costs no more than
+// the savepoints. commitBatch returns whether the next batch is to be
+// careful.
 func (s *Store) commitBatch(batch []*commitReq, careful bool) bool {
 	for attempt := 1; ; {
 		savepoints := careful && len(batch) > 1

@@ -207,7 +207,7 @@ func TestBatchRunsAgainAfterLosingRace(t *testing.T) {
 	for i := range n {
 		c.start(st, ctx, i, func(tx store.Repos) error {
 			runs[i].Add(1)
-			return insertMessage(int64(i+1))(tx)
+			return insertMessage(int64(i + 1))(tx)
 		})
 	}
 	waitQueued(t, st, n)
