@@ -52,7 +52,7 @@ type StoreConfig struct {
 	SQLitePath         string `koanf:"sqlite_path" help:"SQLite database file (default <data_dir>/hermod.db)"`
 	PostgresDSN        string `koanf:"postgres_dsn" help:"PostgreSQL connection string for driver postgres, e.g. postgres://hermod:secret@db.example.com:5432/hermod?sslmode=verify-full"`
 	PostgresMaxConns   int    `koanf:"postgres_max_conns" help:"most connections to PostgreSQL this node opens (0: the larger of 4 and the number of CPUs)"`
-	PostgresCommitters int    `koanf:"postgres_committers" help:"transactions of batched writes (group commit) this node runs on PostgreSQL at once (0: a quarter of postgres_max_conns, 1 to 4)"`
+	PostgresCommitters int    `koanf:"postgres_committers" help:"transactions of batched writes (group commit) this node runs on PostgreSQL at once (0: half of postgres_max_conns, 1 to 4)"`
 }
 
 // TurmsConfig is the Turms protocol listener.
