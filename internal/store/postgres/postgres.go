@@ -54,7 +54,7 @@ type Store struct {
 	db  *sql.DB
 	q   *pool
 	sqlrepo.Repos
-	commit committer
+	commit *sqlrepo.Committer
 }
 
 // Open connects to the database at dsn (a PostgreSQL URL or key=value
@@ -87,7 +87,9 @@ func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = defaultMaxBatch
 	}
-	s.startCommitters(o.Committers, o.MaxBatch)
+	s.commit = sqlrepo.NewCommitter(batcher{s}, sqlrepo.CommitterOptions{
+		Name: "postgres", Committers: o.Committers, MaxBatch: o.MaxBatch, MaxAttempts: o.MaxTxAttempts,
+	})
 	return s, nil
 }
 
@@ -132,7 +134,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close commits the transactions queued and closes the pool; InTx after
 // Close fails.
 func (s *Store) Close() error {
-	s.stopCommitters()
+	s.commit.Close()
 	err := s.db.Close()
 	s.pgx.Close()
 	return err

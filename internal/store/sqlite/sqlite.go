@@ -33,7 +33,7 @@ type Store struct {
 	write *stmtDB
 	read  *stmtDB
 	sqlrepo.Repos
-	commit committer
+	commit *sqlrepo.Committer
 }
 
 // writerCacheKiB is the writer's page cache, at most; it fills only as the
@@ -105,7 +105,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close checkpoints the WAL into the database file and closes it.
 func (s *Store) Close() error {
-	s.stopCommitter()
+	s.commit.Close()
 	_, err := s.write.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	return errors.Join(err, s.read.Close(), s.write.Close())
 }
