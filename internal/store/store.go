@@ -23,7 +23,8 @@ type Store interface {
 	Repos
 	// InTx runs fn in one transaction: every write made through tx lands, or
 	// none does. fn must not retain tx after it returns. A backend may run
-	// fn more than once (PostgreSQL does when the transaction loses a
+	// fn more than once (both do when another caller's work committed in
+	// the same batch fails, PostgreSQL also when the transaction loses a
 	// serialization race), so fn has no effect but through tx: it resets
 	// what it collects, and events are published after InTx returns.
 	InTx(ctx context.Context, fn func(tx Repos) error) error
