@@ -42,8 +42,8 @@ type Options struct {
 // committers is how many committers a pool of maxConns connections gets
 // by default: a few, so that one slow commit does not stop the node's
 // writes, and never more than half the pool, which the reads need. (Three
-// nodes on this machine's 2 cores, 4 connections each, chatting: 1 or 2
-// committers moved about 2,900 messages/s, 4 about 2,400.)
+// nodes on a 2-core machine, 4 connections each, chatting: 1 and 2
+// committers moved as many messages, 4 a fifth fewer.)
 func committers(maxConns int32) int {
 	return min(max(int(maxConns)/2, 1), 4)
 }
