@@ -212,3 +212,82 @@ func FuzzStream(f *testing.F) {
 		}
 	})
 }
+
+// The XML a stream may carry, read by Decoder itself: references, CDATA,
+// line ends, characters XML forbids, and prefixes resolved by their
+// declarations only.
+func TestDecodeXML(t *testing.T) {
+	tests := []struct {
+		name, in string
+		body     string // the text of <message><body>, when it parses
+		cond     string // else the stream error's condition
+	}{
+		{"references", `<message><body>&lt;&gt;&amp;&apos;&quot;&#65;&#x1F44D;</body></message>`, `<>&'"A` + "\U0001F44D", ""},
+		{"CDATA", `<message><body>a<![CDATA[<b>&amp;]]>c</body></message>`, "a<b>&amp;c", ""},
+		{"line ends", "<message><body>a\r\nb\rc\nd</body></message>", "a\nb\nc\nd", ""},
+		{"]]> as a reference", `<message><body>]]&gt;&#93;&#93;></body></message>`, "]]>]]>", ""},
+		{"attributes without spaces", `<message to='a'type="b"><body>x</body></message>`, "x", ""},
+		{"wide characters", "<message><body>é👍</body></message>", "é👍", ""},
+		{"]]> in text", `<message><body>a]]>b</body></message>`, "", "not-well-formed"},
+		{"unknown entity", `<message><body>&nbsp;</body></message>`, "", "not-well-formed"},
+		{"reference to NUL", `<message><body>&#0;</body></message>`, "", "not-well-formed"},
+		{"control character", "<message><body>\x01</body></message>", "", "not-well-formed"},
+		{"not UTF-8", "<message><body>\xff</body></message>", "", "not-well-formed"},
+		{"U+FFFE", "<message><body>\uFFFE</body></message>", "", "not-well-formed"},
+		{"< in an attribute", `<message to='<'/>`, "", "not-well-formed"},
+		{"two colons", `<a:b:c xmlns:a='x'/>`, "", "not-well-formed"},
+		{"mismatched end", `<message><body></message></body>`, "", "not-well-formed"},
+		{"a prefix named like a namespace", `<message xmlns:p='q'><q:body/></message>`, "", "bad-namespace-prefix"},
+		{"a prefix of another stanza", `<message xmlns:p='q'/><p:body/>`, "", "bad-namespace-prefix"},
+		{"a comment", `<message><!--x--></message>`, "", "restricted-xml"},
+		{"a processing instruction", `<message><?xml version='1.0'?></message>`, "", "restricted-xml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := decoder(header+tt.in, DefaultLimits)
+			if _, err := d.ReadHeader(); err != nil {
+				t.Fatal(err)
+			}
+			el, err := d.Next()
+			if tt.cond == "" {
+				if err != nil || el.ChildText(NSClient, "body") != tt.body {
+					t.Fatalf("got %v, %v; want a body %q", el, err, tt.body)
+				}
+				return
+			}
+			for i := 0; err == nil && i < 3; i++ { // the error may be in a later stanza
+				el, err = d.Next()
+			}
+			var se *StreamError
+			if !errors.As(err, &se) || se.Condition != tt.cond {
+				t.Fatalf("got %v, %v; want %s", el, err, tt.cond)
+			}
+		})
+	}
+}
+
+// A header that closes itself is a stream that ended; a connection that
+// ends without closing the stream ended unexpectedly.
+func TestStreamEnds(t *testing.T) {
+	d := decoder(`<stream:stream xmlns='jabber:client' xmlns:stream='`+NSStream+`'/>`, DefaultLimits)
+	if _, err := d.ReadHeader(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Next(); err != ErrClosed {
+		t.Fatalf("after <stream:stream/>: %v", err)
+	}
+	d = decoder(header+`<message/> `, DefaultLimits)
+	d.ReadHeader()
+	if _, err := d.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Next(); err != io.ErrUnexpectedEOF {
+		t.Fatalf("a connection ended in an open stream: %v, want unexpected EOF", err)
+	}
+	d = decoder(header+`</stream:other>`, DefaultLimits)
+	d.ReadHeader()
+	var se *StreamError
+	if _, err := d.Next(); !errors.As(err, &se) || se.Condition != "not-well-formed" {
+		t.Fatalf("the stream closed by another name: %v", err)
+	}
+}
