@@ -372,6 +372,7 @@ func (s *session) bind(iq, b *xmlstream.Element) error {
 	s.jid, s.bare = j, j.Bare().String()
 	res2 := xmlstream.New(xmlstream.NSClient, "iq", "type", "result", "id", iq.Attr("id")).
 		Add(xmlstream.New(nsBind, "bind").Add(xmlstream.New(nsBind, "jid").AddText(j.String())))
+	s.bindSent.Store(true) // before the client can act on it (see closeWith)
 	s.t.write(xmlstream.Append(nil, res2, s.t.parentNS()))
 	return s.t.flush() // run marks the session bound
 }

@@ -54,7 +54,10 @@ type session struct {
 	seats map[int64]*seat
 
 	// Shared with the writer and other sessions.
-	bound     atomic.Bool
+	bound atomic.Bool
+	// bindSent is set as the bind result goes out: the client counts
+	// itself online from then on, before run marks the session bound.
+	bindSent  atomic.Bool
 	available atomic.Bool // has sent initial presence and not gone unavailable
 	roster    atomic.Bool // has asked for its roster: gets roster pushes
 	carbons   atomic.Bool // has enabled message carbons (XEP-0280)
@@ -262,7 +265,14 @@ func (s *session) closeWith(se *xmlstream.StreamError) {
 		s.closeErr = se
 		close(s.closing)
 		if !s.bound.Load() {
-			s.t.close() // negotiation has no writer to do it
+			// Negotiation has no writer to end the stream. Once the bind
+			// result is out, though, the client is online: run marks the
+			// session bound next and starts the writer, which ends the
+			// stream with the error (closing the connection here would
+			// end it with none).
+			if !s.bindSent.Load() {
+				s.t.close()
+			}
 			return
 		}
 		s.smEndDetached()
