@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"hermod/internal/domain/event"
+	"hermod/internal/router"
 )
 
 // Subjects:
@@ -63,7 +64,7 @@ func (n *Node) Publish(to []int64, ev *event.Event) {
 	}
 	buf := make([]byte, 0, len(n.opts.Name)+24)
 	for i, uid := range to {
-		if seenBefore(to[:i], uid) {
+		if router.SeenBefore(to[:i], uid) {
 			continue
 		}
 		buf = strconv.AppendInt(append(append(buf[:0], n.opts.Name...), ".u."...), uid, 10)
@@ -136,20 +137,6 @@ func (n *Node) onNodeMsg(m *nats.Msg) {
 		return
 	}
 	n.router.DeliverSession(uid, sid, ev)
-}
-
-// seenBefore reports whether id occurs in ids; lists of more than a few
-// recipients come deduplicated from the domain.
-func seenBefore(ids []int64, id int64) bool {
-	if len(ids) > 16 {
-		return false
-	}
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
 
 // counters are what the node counts for its metrics.

@@ -180,7 +180,7 @@ func (r *Router) Publish(_ context.Context, to []int64, ev *event.Event) {
 
 func (r *Router) deliver(to []int64, ev *event.Event) {
 	for i, uid := range to {
-		if dup(to[:i], uid) {
+		if SeenBefore(to[:i], uid) {
 			continue
 		}
 		sh := r.shard(uid)
@@ -196,9 +196,11 @@ func (r *Router) deliver(to []int64, ev *event.Event) {
 	}
 }
 
-// dup reports whether id occurs in ids; recipient lists are short, so a
-// scan beats a set.
-func dup(ids []int64, id int64) bool {
+// SeenBefore reports whether id occurs in ids (the recipients before it),
+// so that a recipient listed twice is served once; recipient lists are
+// short, so a scan beats a set, and long ones come deduplicated from the
+// domain.
+func SeenBefore(ids []int64, id int64) bool {
 	if len(ids) > 16 {
 		return false // long lists come deduplicated from the domain
 	}
