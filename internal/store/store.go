@@ -28,8 +28,20 @@ type Store interface {
 	// serialization race), so fn has no effect but through tx: it resets
 	// what it collects, and events are published after InTx returns.
 	InTx(ctx context.Context, fn func(tx Repos) error) error
+	// StartTx queues fn like InTx but does not wait for it: Wait on the
+	// result returns what InTx would have. A caller with several
+	// transactions to make (a connection's pipelined requests) starts
+	// them all and then waits, so that they share a commit; each is
+	// still durable when its Wait returns nil.
+	StartTx(ctx context.Context, fn func(tx Repos) error) Pending
 	// Close flushes and releases the backend.
 	Close() error
+}
+
+// Pending is a transaction StartTx has queued. Wait must be called
+// exactly once.
+type Pending interface {
+	Wait() error
 }
 
 // Repos groups the per-domain repositories. Store and a transaction both

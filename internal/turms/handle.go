@@ -19,35 +19,47 @@ type handler func(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.Tu
 // handle answers one request.
 func (s *session) handle(req *pb.TurmsRequest) {
 	start := time.Now()
-	kind := kindName(req)
 	code, reason, data := s.dispatch(req, start)
 	if code == 0 {
 		return // the request closed the session; no response
 	}
-	s.srv.svc.Metrics.Request("turms", kind, int32(code), time.Since(start))
-	if b, ok := appendResponse(make([]byte, 0, 48+len(reason)), now(), req.RequestId, int32(code), reason, data); ok {
-		s.send(b)
-	} else {
-		n := &pb.TurmsNotification{
-			Timestamp: now(), RequestId: req.RequestId, Code: proto.Int32(int32(code)), Data: data,
-		}
-		if reason != "" {
-			n.Reason = proto.String(reason)
-		}
-		s.send(s.srv.encode(n))
-	}
+	s.send(s.response(req, start, code, reason, data))
 	if s.pushSession {
 		s.pushSession = false
 		s.send(s.srv.encode(s.userSessionPush()))
 	}
 }
 
-func (s *session) dispatch(req *pb.TurmsRequest, start time.Time) (status.Code, string, *pb.TurmsNotification_Data) {
+// response counts the request in the metrics and encodes its response.
+func (s *session) response(req *pb.TurmsRequest, start time.Time, code status.Code, reason string, data *pb.TurmsNotification_Data) []byte {
+	s.srv.svc.Metrics.Request("turms", kindName(req), int32(code), time.Since(start))
+	if b, ok := appendResponse(make([]byte, 0, 48+len(reason)), now(), req.RequestId, int32(code), reason, data); ok {
+		return b
+	}
+	n := &pb.TurmsNotification{
+		Timestamp: now(), RequestId: req.RequestId, Code: proto.Int32(int32(code)), Data: data,
+	}
+	if reason != "" {
+		n.Reason = proto.String(reason)
+	}
+	return s.srv.encode(n)
+}
+
+// admit refuses a request before its handler runs: a bad request id, or
+// too many requests. It returns 0 for a request to handle.
+func (s *session) admit(req *pb.TurmsRequest, start time.Time) (status.Code, string) {
 	if req.GetRequestId() <= 0 {
-		return status.InvalidRequest, "The request ID must be greater than 0", nil
+		return status.InvalidRequest, "The request ID must be greater than 0"
 	}
 	if !s.limiter.Allow(start) || !s.srv.ipLimit.Allow(s.ip, start) {
-		return status.ClientRequestsTooFrequent, "", nil
+		return status.ClientRequestsTooFrequent, ""
+	}
+	return 0, ""
+}
+
+func (s *session) dispatch(req *pb.TurmsRequest, start time.Time) (status.Code, string, *pb.TurmsNotification_Data) {
+	if code, reason := s.admit(req, start); code != 0 {
+		return code, reason, nil
 	}
 	ctx := context.Background()
 	switch k := req.Kind.(type) {
@@ -69,18 +81,24 @@ func (s *session) dispatch(req *pb.TurmsRequest, start time.Time) (status.Code, 
 	}
 	data, err := h(s, ctx, req)
 	if err != nil {
-		code := domain.CodeOf(err)
-		if code == status.ServerInternalError {
-			s.logger().Error("request failed", "user", s.userID, "kind", kindName(req), "err", err)
-			return code, "", nil
-		}
-		var de *domain.Error
-		if errors.As(err, &de) {
-			return code, de.Reason, nil
-		}
-		return code, "", nil
+		code, reason := s.outcome(req, err)
+		return code, reason, nil
 	}
 	return status.OK, "", data
+}
+
+// outcome is the code and reason answering a handler's error.
+func (s *session) outcome(req *pb.TurmsRequest, err error) (status.Code, string) {
+	code := domain.CodeOf(err)
+	if code == status.ServerInternalError {
+		s.logger().Error("request failed", "user", s.userID, "kind", kindName(req), "err", err)
+		return code, ""
+	}
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return code, de.Reason
+	}
+	return code, ""
 }
 
 // unimplemented answers the request kinds hermod does not implement with

@@ -22,18 +22,30 @@ func init() {
 }
 
 func createMessage(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.TurmsNotification_Data, error) {
+	x, err := s.startMessage(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return s.finishMessage(&x)
+}
+
+// startMessage checks a create_message_request and queues its message for
+// the store; finishMessage waits for it and gives the response's data.
+// Between the two, the reader may start the requests pipelined behind it
+// (see pipeline.go).
+func (s *session) startMessage(ctx context.Context, req *pb.TurmsRequest) (message.Sending, error) {
 	r := req.GetCreateMessageRequest()
 	if r.GetIsSystemMessage() {
-		return nil, domain.Errorf(status.IllegalArgument, "users cannot create system messages")
+		return message.Sending{}, domain.Errorf(status.IllegalArgument, "users cannot create system messages")
 	}
 	if (r.RecipientId == nil) == (r.GroupId == nil) {
-		return nil, domain.Errorf(status.IllegalArgument, "exactly one of recipient_id and group_id must be set")
+		return message.Sending{}, domain.Errorf(status.IllegalArgument, "exactly one of recipient_id and group_id must be set")
 	}
 	d := message.Draft{
 		RecipientID: r.GetRecipientId(), GroupID: r.GetGroupId(), Text: r.GetText(),
 		Records: r.GetRecords(), PreMessageID: r.GetPreMessageId(), ForwardID: r.GetMessageId(),
 	}
-	m, err := s.srv.svc.Messages.Send(ctx, s.requester(), d, func(m *store.Message) any {
+	return s.srv.svc.Messages.Start(ctx, s.requester(), d, func(m *store.Message) any {
 		// Relay the request as sent, with the ids the server assigned. The
 		// request is this handler's own and only read once it is relayed
 		// (a relay is encoded concurrently, and never changed), so it is
@@ -45,7 +57,11 @@ func createMessage(s *session, ctx context.Context, req *pb.TurmsRequest) (*pb.T
 			r.Text, r.Records = proto.String(m.Text), m.Records
 		}
 		return req
-	})
+	}), nil
+}
+
+func (s *session) finishMessage(x *message.Sending) (*pb.TurmsNotification_Data, error) {
+	m, err := x.Finish()
 	if err != nil {
 		return nil, err
 	}

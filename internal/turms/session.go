@@ -45,6 +45,9 @@ type session struct {
 	pushSession bool
 
 	limiter throttle.Bucket
+	// pipe is the reader's run of pipelined messages (pipeline.go); nil
+	// between runs.
+	pipe *run
 
 	out     *sendq.Queue[[]byte] // encoded messages for the writer
 	writing atomic.Bool          // a writer runs (or, once closing, has finished)
@@ -150,11 +153,15 @@ func (s *session) read(resumed bool) {
 		}
 	}
 	for {
+		if !s.t.buffered() {
+			s.settle() // before waiting for the client
+		}
 		if s.t.idle() && s.park() {
 			return
 		}
 		msg, err := s.t.read()
 		if err != nil {
+			s.settle()
 			s.onReadError(err)
 			s.partDone()
 			return
@@ -163,17 +170,25 @@ func (s *session) read(resumed bool) {
 			s.lastSeen.Store(time.Now().UnixMilli())
 		}
 		if len(msg) == 0 {
+			s.settle()
 			s.onHeartbeat()
 			continue
 		}
 		req := &pb.TurmsRequest{}
 		if err := proto.Unmarshal(msg, req); err != nil {
+			s.settle()
 			s.closeWith(status.CloseIllegalRequest, status.InvalidRequest, "the request is not a valid TurmsRequest")
 			s.partDone()
 			return
 		}
-		s.handle(req)
+		if s.pipelinable(req) {
+			s.startInRun(req)
+		} else {
+			s.settle()
+			s.handle(req)
+		}
 		if s.isClosing() {
+			s.settle()
 			s.partDone()
 			return
 		}
@@ -257,6 +272,11 @@ func (s *session) onHeartbeat() {
 // soon goes back to reading its client.
 func (s *session) send(b []byte) {
 	s.out.Push(b, true)
+	s.flushOut()
+}
+
+// flushOut writes what is queued unless a writer runs; see send.
+func (s *session) flushOut() {
 	if !s.writing.CompareAndSwap(false, true) {
 		return // the running writer sends it
 	}

@@ -44,6 +44,7 @@ func (t *stuckTransport) flush() error {
 func (t *stuckTransport) close() error           { t.once.Do(func() { close(t.closed) }); return nil }
 func (t *stuckTransport) parkable() netpoll.Conn { return nil }
 func (t *stuckTransport) idle() bool             { return false }
+func (t *stuckTransport) buffered() bool         { return false }
 func (t *stuckTransport) fill() error            { return nil }
 func (t *stuckTransport) release()               {}
 func (t *stuckTransport) acquire()               {}

@@ -38,6 +38,11 @@ type transport interface {
 	// is.
 	idle() bool
 	fill() error
+	// buffered reports that (part of) the next message is in memory
+	// already, so reading it waits for no client: the reader may then
+	// start it before answering the ones before (pipeline.go). False
+	// when the transport cannot tell (WebSocket).
+	buffered() bool
 	// release gives the read buffers back while parked; acquire takes one.
 	release()
 	acquire()
@@ -85,7 +90,8 @@ func (t *tcpTransport) parkable() netpoll.Conn {
 	return nil
 }
 
-func (t *tcpTransport) idle() bool { return t.fr.r.Buffered() == 0 }
+func (t *tcpTransport) idle() bool     { return t.fr.r.Buffered() == 0 }
+func (t *tcpTransport) buffered() bool { return t.fr.r.Buffered() > 0 }
 
 func (t *tcpTransport) fill() error {
 	_, err := t.fr.r.Peek(1)
@@ -210,6 +216,7 @@ func (t *wsTransport) remoteAddr() net.Addr { return t.addr }
 // reads.
 func (t *wsTransport) parkable() netpoll.Conn { return nil }
 func (t *wsTransport) idle() bool             { return false }
+func (t *wsTransport) buffered() bool         { return false }
 func (t *wsTransport) fill() error            { return nil }
 func (t *wsTransport) release()               {}
 func (t *wsTransport) acquire()               {}

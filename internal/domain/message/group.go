@@ -27,37 +27,27 @@ type Groups interface {
 // without it, group messages are refused.
 func (s *Service) UseGroups(g Groups) { s.groups = g }
 
-// sendToGroup stores a group message once and delivers it to every online
-// session of every member (and the sender's other sessions). The event is
-// encoded once per protocol, whatever the group's size.
-func (s *Service) sendToGroup(ctx context.Context, r domain.Requester, d Draft, origin func(*store.Message) any) (*store.Message, error) {
+// checkGroup applies the group rules to d and returns the message to
+// store and who it is relayed to: every member (and the sender's other
+// sessions). The event is encoded once per protocol, whatever the group's
+// size.
+func (s *Service) checkGroup(ctx context.Context, r domain.Requester, d Draft) (*store.Message, []int64, error) {
 	if s.groups == nil {
-		return nil, domain.Refuse(status.SendMessageToNonexistentGroup)
+		return nil, nil, domain.Refuse(status.SendMessageToNonexistentGroup)
 	}
 	if err := s.validContent(d.Text, d.Records); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	aud, err := s.groups.MaySend(ctx, r.UserID, d.GroupID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m := &store.Message{
 		ID: s.ids.Next(), SenderID: r.UserID, GroupID: d.GroupID,
 		Text: d.Text, Records: d.Records, DeliveryDate: domain.Now(),
 		PreMessageID: d.PreMessageID, Extensions: d.Extensions, ClientID: d.ClientID,
 	}
-	if err := s.store(ctx, m); err != nil {
-		return nil, err
-	}
-	var o any
-	if origin != nil {
-		o = origin(m)
-	}
-	s.pub.Publish(ctx, withSender(aud.MemberIDs, r.UserID), &event.Event{
-		RequesterID: r.UserID, RequesterSession: r.SessionID,
-		Payload: &event.MessageCreated{Message: *m}, Origin: o,
-	})
-	return m, nil
+	return m, withSender(aud.MemberIDs, r.UserID), nil
 }
 
 // withSender returns the members, plus the sender when they are not one

@@ -117,57 +117,100 @@ type Draft struct {
 // durable. origin(m) builds the protocol form to relay, given the stored
 // message (with its id and delivery date).
 func (s *Service) Send(ctx context.Context, r domain.Requester, d Draft, origin func(*store.Message) any) (*store.Message, error) {
+	x := s.Start(ctx, r, d, origin)
+	return x.Finish()
+}
+
+// Sending is a message that Start has checked and queued for the store.
+// Finish waits for its commit and relays it. In between the caller may
+// start more: a connection's pipelined messages then share a commit, and
+// each is relayed, in the order started, once it is durable.
+type Sending struct {
+	s      *Service
+	ctx    context.Context
+	r      domain.Requester
+	m      *store.Message
+	to     []int64
+	origin func(*store.Message) any
+	tx     store.Pending
+	err    error
+}
+
+// Start does Send's work up to the commit, which it does not wait for.
+// Finish must be called on the result, once.
+func (s *Service) Start(ctx context.Context, r domain.Requester, d Draft, origin func(*store.Message) any) Sending {
+	x := Sending{s: s, ctx: ctx, r: r, origin: origin}
+	x.m, x.to, x.err = s.check(ctx, r, d)
+	if x.err == nil {
+		x.tx = s.startStore(ctx, x.m)
+	}
+	return x
+}
+
+// Finish waits until the message is durable, relays it and returns it,
+// or returns why it was refused or not stored.
+func (x *Sending) Finish() (*store.Message, error) {
+	if x.err != nil {
+		return nil, x.err
+	}
+	if err := x.tx.Wait(); err != nil {
+		return nil, err
+	}
+	var o any
+	if x.origin != nil {
+		o = x.origin(x.m)
+	}
+	x.s.pub.Publish(x.ctx, x.to, &event.Event{
+		RequesterID: x.r.UserID, RequesterSession: x.r.SessionID,
+		Payload: &event.MessageCreated{Message: *x.m}, Origin: o,
+	})
+	return x.m, nil
+}
+
+// check applies the rules to d and returns the message to store and who
+// it is relayed to.
+func (s *Service) check(ctx context.Context, r domain.Requester, d Draft) (*store.Message, []int64, error) {
 	if d.RecipientID == 0 && d.GroupID == 0 {
-		return nil, domain.Errorf(status.IllegalArgument, "a message needs a recipient or a group")
+		return nil, nil, domain.Errorf(status.IllegalArgument, "a message needs a recipient or a group")
 	}
 	if d.ForwardID != 0 {
 		src, err := s.st.Messages().Get(ctx, d.ForwardID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
+			return nil, nil, err
 		}
 		ok := src != nil && (src.SenderID == r.UserID || (!src.IsGroup() && src.RecipientID == r.UserID))
 		if src != nil && !ok && src.IsGroup() {
 			if ok, err = s.isGroupMember(ctx, src.GroupID, r.UserID); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		if !ok {
-			return nil, domain.Refuse(status.NotMessageRecipientOrSenderToForwardMessage)
+			return nil, nil, domain.Refuse(status.NotMessageRecipientOrSenderToForwardMessage)
 		}
 		d.Text, d.Records = src.Text, src.Records
 	}
 	if d.GroupID != 0 {
-		return s.sendToGroup(ctx, r, d, origin)
+		return s.checkGroup(ctx, r, d)
 	}
 	if err := s.validContent(d.Text, d.Records); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := s.checkMaySend(ctx, r.UserID, d.RecipientID); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m := &store.Message{
 		ID: s.ids.Next(), SenderID: r.UserID, RecipientID: d.RecipientID,
 		Text: d.Text, Records: d.Records, DeliveryDate: domain.Now(),
 		PreMessageID: d.PreMessageID, Extensions: d.Extensions, ClientID: d.ClientID,
 	}
-	if err := s.store(ctx, m); err != nil {
-		return nil, err
-	}
-	var o any
-	if origin != nil {
-		o = origin(m)
-	}
-	s.pub.Publish(ctx, []int64{m.RecipientID, r.UserID}, &event.Event{
-		RequesterID: r.UserID, RequesterSession: r.SessionID,
-		Payload: &event.MessageCreated{Message: *m}, Origin: o,
-	})
-	return m, nil
+	return m, []int64{m.RecipientID, r.UserID}, nil
 }
 
-// store writes m, and the sender's read date with it, in one transaction,
-// which the store may commit together with other senders' (group commit).
-func (s *Service) store(ctx context.Context, m *store.Message) error {
-	return s.st.InTx(ctx, func(tx store.Repos) error {
+// startStore queues the transaction that writes m, and the sender's read
+// date with it; the store may commit it together with other senders'
+// (group commit).
+func (s *Service) startStore(ctx context.Context, m *store.Message) store.Pending {
+	return s.st.StartTx(ctx, func(tx store.Repos) error {
 		if err := tx.Messages().Insert(ctx, m); err != nil {
 			return err
 		}

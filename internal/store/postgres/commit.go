@@ -52,6 +52,11 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Repos) error) error {
 	return s.commit.InTx(ctx, fn)
 }
 
+// StartTx queues fn like InTx and returns at once (see store.Store).
+func (s *Store) StartTx(ctx context.Context, fn func(tx store.Repos) error) store.Pending {
+	return s.commit.Start(ctx, fn)
+}
+
 // batcher gives the committers their transactions.
 type batcher struct{ s *Store }
 

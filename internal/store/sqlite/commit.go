@@ -33,6 +33,15 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Repos) error) error {
 	return s.commit.InTx(ctx, fn)
 }
 
+// StartTx queues fn like InTx and returns at once (see store.Store).
+func (s *Store) StartTx(ctx context.Context, fn func(tx store.Repos) error) store.Pending {
+	return s.commit.Start(ctx, fn)
+}
+
+// CommitStats are how many batches the committer has committed, and how
+// many it ran again (never, on SQLite's single writer).
+func (s *Store) CommitStats() (commits, reruns int64) { return s.commit.Stats() }
+
 // batcher gives the committer its transactions on the writer.
 type batcher struct{ s *Store }
 

@@ -121,20 +121,33 @@ func NewCommitter(b Batcher, o CommitterOptions) *Committer {
 // the batch's context, not ctx (on PostgreSQL a cancelled statement costs
 // the connection, which holds the other callers' work too).
 func (c *Committer) InTx(ctx context.Context, fn func(tx store.Repos) error) error {
+	return c.Start(ctx, fn).Wait()
+}
+
+// Start queues fn as InTx does but returns without waiting for its
+// commit: the caller goes on (a connection's next request, say) and waits
+// later. The result's Wait must be called exactly once.
+func (c *Committer) Start(ctx context.Context, fn func(tx store.Repos) error) store.Pending {
 	req := commitReqs.Get().(*commitReq)
 	req.ctx, req.fn = ctx, fn
 	c.mu.RLock()
 	if c.closed {
 		c.mu.RUnlock()
-		req.ctx, req.fn = nil, nil
-		commitReqs.Put(req)
-		return c.closedE
+		req.err = c.closedE
+		req.done <- c.closedE
+		return req
 	}
 	c.queue <- req
 	c.mu.RUnlock()
-	err := <-req.done
-	req.ctx, req.fn, req.err = nil, nil, nil
-	commitReqs.Put(req)
+	return req
+}
+
+// Wait makes commitReq a store.Pending: it returns the work's answer once
+// its batch has committed or failed, and recycles the request.
+func (r *commitReq) Wait() error {
+	err := <-r.done
+	r.ctx, r.fn, r.err = nil, nil, nil
+	commitReqs.Put(r)
 	return err
 }
 

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Versions", testVersions},
 		{"Transactions", testTransactions},
 		{"ConcurrentTransactions", testConcurrentTransactions},
+		{"StartedTransactions", testStartedTransactions},
 		{"Groups", testGroups},
 		{"GroupMembers", testGroupMembers},
 		{"GroupEnrollment", testGroupEnrollment},
@@ -548,6 +549,46 @@ func testConcurrentTransactions(t *testing.T, st store.Store) {
 	must(t, err)
 	if n != 201 {
 		t.Fatalf("%d messages, want 201", n)
+	}
+}
+
+// testStartedTransactions: one goroutine starts many transactions before
+// waiting for any (a connection's pipelined requests); each is answered
+// alone, as with InTx, and a store that is closed refuses new ones.
+func testStartedTransactions(t *testing.T, st store.Store) {
+	boom := errors.New("boom")
+	pending := make([]store.Pending, 100)
+	for i := range pending {
+		id := int64(i + 1)
+		pending[i] = st.StartTx(ctx, func(tx store.Repos) error {
+			if err := tx.Messages().Insert(ctx, &store.Message{ID: id, SenderID: 1, RecipientID: 2, DeliveryDate: id}); err != nil {
+				return err
+			}
+			if id%10 == 0 {
+				return boom
+			}
+			return tx.Conversations().UpsertPrivateReadDate(ctx, 1, 2, id)
+		})
+	}
+	for i, p := range pending {
+		err := p.Wait()
+		_, gerr := st.Messages().Get(ctx, int64(i+1))
+		if (i+1)%10 == 0 {
+			wantErr(t, err, boom)
+			wantErr(t, gerr, store.ErrNotFound)
+			continue
+		}
+		must(t, err)
+		must(t, gerr)
+	}
+	n, err := st.Messages().Count(ctx, store.MessageQuery{})
+	must(t, err)
+	if n != 90 {
+		t.Fatalf("%d messages, want 90", n)
+	}
+	must(t, st.Close())
+	if err := st.StartTx(ctx, func(store.Repos) error { return nil }).Wait(); err == nil {
+		t.Fatal("a closed store started a transaction")
 	}
 }
 

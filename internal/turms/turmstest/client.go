@@ -49,6 +49,8 @@ type Client struct {
 
 type rawConn interface {
 	write(b []byte) error
+	// writeAll sends several messages, over TCP in one write.
+	writeAll(bs [][]byte) error
 	read() ([]byte, error)
 	close() error
 }
@@ -165,6 +167,42 @@ func (c *Client) Send(req *pb.TurmsRequest) (*pb.TurmsNotification, error) {
 	}
 }
 
+// Pipeline sends reqs, each with a fresh request id, before waiting for
+// any response (over TCP in one write), and returns their responses in
+// the order of reqs.
+func (c *Client) Pipeline(reqs ...*pb.TurmsRequest) ([]*pb.TurmsNotification, error) {
+	chs := make([]chan *pb.TurmsNotification, len(reqs))
+	frames := make([][]byte, len(reqs))
+	for i, req := range reqs {
+		id := c.nextID.Add(1)
+		req.RequestId = proto.Int64(id)
+		chs[i] = make(chan *pb.TurmsNotification, 1)
+		c.mu.Lock()
+		c.pending[id] = chs[i]
+		c.mu.Unlock()
+		b, err := proto.Marshal(req)
+		if err != nil {
+			return nil, err
+		}
+		frames[i] = b
+	}
+	if err := c.conn.writeAll(frames); err != nil {
+		return nil, err
+	}
+	out := make([]*pb.TurmsNotification, len(reqs))
+	deadline := time.After(Timeout)
+	for i, ch := range chs {
+		select {
+		case out[i] = <-ch:
+		case <-c.Closed:
+			return nil, fmt.Errorf("turmstest: connection closed before response %d: %v", i, c.err)
+		case <-deadline:
+			return nil, fmt.Errorf("turmstest: no response %d in time", i)
+		}
+	}
+	return out, nil
+}
+
 // WriteRaw sends bytes as one message (TCP: framed; WebSocket: one binary
 // message), for tests of bad input.
 func (c *Client) WriteRaw(b []byte) error { return c.conn.write(b) }
@@ -256,6 +294,17 @@ func (t *tcpConn) write(b []byte) error {
 	return err
 }
 
+func (t *tcpConn) writeAll(bs [][]byte) error {
+	var out []byte
+	for _, b := range bs {
+		out = append(binary.AppendUvarint(out, uint64(len(b))), b...)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, err := t.c.Write(out)
+	return err
+}
+
 func (t *tcpConn) read() ([]byte, error) {
 	n, err := binary.ReadUvarint(t.r)
 	if err != nil {
@@ -277,6 +326,15 @@ func (w *wsConn) write(b []byte) error {
 		b = []byte{}
 	}
 	return w.c.Write(ctx, websocket.MessageBinary, b)
+}
+
+func (w *wsConn) writeAll(bs [][]byte) error {
+	for _, b := range bs {
+		if err := w.write(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (w *wsConn) read() ([]byte, error) {
