@@ -128,6 +128,7 @@ type AdminConfig struct {
 type UsersConfig struct {
 	ScramIterations                   int  `koanf:"scram_iterations" help:"PBKDF2 iterations for new passwords (at least 4096)"`
 	NotifyRelatedUsersOfProfileChange bool `koanf:"notify_related_users_of_profile_change" help:"relay profile changes to related users too"`
+	PasswordMemo                      int  `koanf:"password_memo" help:"accounts whose last verified password is remembered in memory as a keyed hash, so that a repeated password login (Turms) costs no PBKDF2 (0: none)"`
 }
 
 // RelationsConfig are friend request and relationship rules.
@@ -217,7 +218,7 @@ func Default() Config {
 			SMResumeTimeout:   5 * time.Minute, SMMaxUnacked: 1000,
 		},
 		Admin:     AdminConfig{Addr: "127.0.0.1:8510"},
-		Users:     UsersConfig{ScramIterations: 4096},
+		Users:     UsersConfig{ScramIterations: 4096, PasswordMemo: 1 << 17},
 		Relations: RelationsConfig{FriendRequestTTL: 30 * 24 * time.Hour, MaxContentLength: 200},
 		Messages: MessagesConfig{
 			MaxTextLength: 500, MaxRecordsBytes: 15 << 20, AllowStrangers: true, AllowRecall: true,
@@ -265,6 +266,9 @@ func (c Config) Validate() error {
 	}
 	if c.Store.PostgresCommitters < 0 {
 		errs = append(errs, errors.New("store.postgres_committers may not be negative"))
+	}
+	if c.Users.PasswordMemo < 0 {
+		errs = append(errs, fmt.Errorf("users.password_memo %d is negative", c.Users.PasswordMemo))
 	}
 	if c.Users.ScramIterations < 4096 {
 		errs = append(errs, fmt.Errorf("users.scram_iterations %d is below 4096", c.Users.ScramIterations))

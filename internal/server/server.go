@@ -87,6 +87,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 
 	uo := user.DefaultOptions()
 	uo.Iterations = cfg.Users.ScramIterations
+	uo.PasswordMemo = cfg.Users.PasswordMemo
 	uo.NotifyRelatedUsersOfProfileChange = cfg.Users.NotifyRelatedUsersOfProfileChange
 	if node != nil {
 		uo.Changed = func(id int64) { node.Broadcast(userTopic, id) }

@@ -30,6 +30,10 @@ type Options struct {
 	MaxProfilePictureLength           int
 	// MaxAttributesBytes caps a user's user-defined attributes, as JSON.
 	MaxAttributesBytes int
+	// PasswordMemo is how many accounts' last verified password is
+	// remembered (as a keyed hash, see credential.Memo), so that a
+	// repeated password login costs no PBKDF2; 0 remembers none.
+	PasswordMemo int
 	// Changed, if set, is told of every account changed here, after the
 	// change (a cluster tells the other nodes, which Invalidate it).
 	Changed func(userID int64)
@@ -43,6 +47,7 @@ func DefaultOptions() Options {
 		MaxIntroLength:          100,
 		MaxProfilePictureLength: 100,
 		MaxAttributesBytes:      4096,
+		PasswordMemo:            1 << 17,
 	}
 }
 
@@ -56,6 +61,9 @@ type Service struct {
 	// asks it of its recipient. Only existing accounts are kept, so a new
 	// account needs no invalidation; an update invalidates its account.
 	active *cache.Cache[int64, bool]
+	// passwords answers repeated password logins (Turms sends the
+	// password at every login).
+	passwords *credential.Memo
 }
 
 // activeCacheSize bounds the accounts whose active flag is cached (a few
@@ -64,7 +72,11 @@ const activeCacheSize = 1 << 17
 
 // New returns the account service.
 func New(st store.Store, pub event.Publisher, ids *idgen.Generator, opts Options) *Service {
-	return &Service{st: st, pub: pub, ids: ids, opts: opts, active: cache.New[int64, bool](activeCacheSize)}
+	return &Service{
+		st: st, pub: pub, ids: ids, opts: opts,
+		active:    cache.New[int64, bool](activeCacheSize),
+		passwords: credential.NewMemo(opts.PasswordMemo),
+	}
 }
 
 // Active reports whether the account id exists and is active, from a cache
@@ -187,7 +199,7 @@ func (s *Service) Authenticate(ctx context.Context, id int64, password string) (
 	if err != nil {
 		return nil, err
 	}
-	if !credential.Verify(u.Credentials, password) {
+	if !s.passwords.Verify(u.ID, u.Credentials, password) {
 		return nil, domain.Refuse(status.LoginAuthenticationFailed)
 	}
 	if !u.Active {
