@@ -51,9 +51,12 @@ type session struct {
 
 	out     *sendq.Queue[[]byte] // encoded messages for the writer
 	writing atomic.Bool          // a writer runs (or, once closing, has finished)
-	closing chan struct{}        // closed when the session starts closing
-	done    chan struct{}        // closed when the session has ended
-	once    sync.Once
+	// unflushed: writeNow left bytes in the transport for the writer.
+	// Only whoever holds writing touches it.
+	unflushed bool
+	closing   chan struct{} // closed when the session starts closing
+	done      chan struct{} // closed when the session has ended
+	once      sync.Once
 
 	parking netpoll.Parking
 	// parts counts the reader and the writer until each has stopped for
@@ -285,7 +288,7 @@ func (s *session) flushOut() {
 		s.kick() // the writer ends the connection
 		return
 	}
-	if msgs := s.out.Take(); len(msgs) > 0 && !s.writeBatch(msgs) {
+	if !s.writeBatch(s.out.Take()) {
 		s.closeWith(status.CloseConnectionClosed, 0, "") // its kick finds writing set
 	}
 	s.writing.Store(false)
@@ -324,7 +327,11 @@ func (s *session) Deliver(ev *event.Event) {
 		return
 	}
 	if s.out.Push(b, false) {
-		s.kick()
+		if m, ok := ev.Payload.(*event.MessageCreated); ok && !m.Message.IsGroup() {
+			s.writeNow()
+		} else {
+			s.kick()
+		}
 	} else {
 		s.logger().Warn("closing a session that does not keep up with its notifications")
 		s.closeWith(status.CloseServerError, status.ServerUnavailable, "the client does not read fast enough")
@@ -354,15 +361,55 @@ func (s *session) closeWith(cs status.CloseStatus, code status.Code, reason stri
 	})
 }
 
+// writeNow writes what is queued on the caller's goroutine, when no writer
+// runs and the socket takes it at once; what it does not take is left to
+// a writer. Handing each delivery to a writer cost a goroutine switch (and
+// the wake-up of an idle thread), more than the write itself. It serves
+// private messages, whose few recipients make the caller's extra work
+// small; a group's fan-out is left to writers, which run in parallel.
+func (s *session) writeNow() {
+	if !s.writing.CompareAndSwap(false, true) {
+		return // the running writer sends it
+	}
+	if s.isClosing() {
+		s.writing.Store(false)
+		s.kick() // the writer ends the connection
+		return
+	}
+	for _, b := range s.out.Take() {
+		s.t.write(b)
+	}
+	done, err := s.t.tryFlush()
+	if err != nil {
+		s.writing.Store(false)
+		s.closeWith(status.CloseConnectionClosed, 0, "")
+		return
+	}
+	if !done {
+		s.unflushed = true
+		s.startWriter() // writing stays set: the writer flushes the rest
+		return
+	}
+	s.writing.Store(false)
+	if s.out.Len() > 0 || s.isClosing() {
+		s.kick()
+	}
+}
+
 // kick starts a writer unless one runs (on one of the poller's workers,
 // whose stacks have grown already).
 func (s *session) kick() {
 	if s.writing.CompareAndSwap(false, true) {
-		if p := s.srv.opts.Poller; p != nil {
-			p.Go(s.write)
-		} else {
-			go s.write()
-		}
+		s.startWriter()
+	}
+}
+
+// startWriter starts a writer; the caller has set writing.
+func (s *session) startWriter() {
+	if p := s.srv.opts.Poller; p != nil {
+		p.Go(s.write)
+	} else {
+		go s.write()
 	}
 }
 
@@ -370,7 +417,7 @@ func (s *session) kick() {
 // and ends the connection once the session is closing.
 func (s *session) write() {
 	for {
-		if msgs := s.out.Take(); len(msgs) > 0 && !s.writeBatch(msgs) {
+		if !s.writeBatch(s.out.Take()) {
 			s.closeWith(status.CloseConnectionClosed, 0, "")
 		}
 		if s.isClosing() {
@@ -393,11 +440,13 @@ func (s *session) write() {
 	}
 }
 
-// writeBatch writes msgs and flushes once.
+// writeBatch writes msgs and flushes once, with what an earlier tryFlush
+// left.
 func (s *session) writeBatch(msgs [][]byte) bool {
-	if len(msgs) == 0 {
+	if len(msgs) == 0 && !s.unflushed {
 		return true
 	}
+	s.unflushed = false
 	for _, b := range msgs {
 		if s.t.write(b) != nil {
 			return false

@@ -41,13 +41,14 @@ func (t *stuckTransport) flush() error {
 	}
 	return nil
 }
-func (t *stuckTransport) close() error           { t.once.Do(func() { close(t.closed) }); return nil }
-func (t *stuckTransport) parkable() netpoll.Conn { return nil }
-func (t *stuckTransport) idle() bool             { return false }
-func (t *stuckTransport) buffered() bool         { return false }
-func (t *stuckTransport) fill() error            { return nil }
-func (t *stuckTransport) release()               {}
-func (t *stuckTransport) acquire()               {}
+func (t *stuckTransport) close() error            { t.once.Do(func() { close(t.closed) }); return nil }
+func (t *stuckTransport) parkable() netpoll.Conn  { return nil }
+func (t *stuckTransport) idle() bool              { return false }
+func (t *stuckTransport) buffered() bool          { return false }
+func (t *stuckTransport) tryFlush() (bool, error) { return false, nil }
+func (t *stuckTransport) fill() error             { return nil }
+func (t *stuckTransport) release()                {}
+func (t *stuckTransport) acquire()                {}
 func (t *stuckTransport) remoteAddr() net.Addr {
 	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -27,6 +28,10 @@ type transport interface {
 	// write queues one message; flush sends what was queued.
 	write(msg []byte) error
 	flush() error
+	// tryFlush sends what was queued if the connection takes it at once,
+	// without waiting: done is false when some is left for flush
+	// (WebSocket: always).
+	tryFlush() (done bool, err error)
 	// close ends the connection at once; it unblocks read.
 	close() error
 	remoteAddr() net.Addr
@@ -127,6 +132,46 @@ func (t *tcpTransport) flush() error {
 	return err
 }
 
+func (t *tcpTransport) tryFlush() (bool, error) {
+	if t.wbuf == nil {
+		return true, nil
+	}
+	tc, ok := t.conn.(*net.TCPConn)
+	if !ok {
+		return false, nil
+	}
+	rc, err := tc.SyscallConn()
+	if err != nil {
+		return false, nil
+	}
+	b := *t.wbuf
+	var n int
+	var werr error
+	// One attempt, whatever it writes: a full socket buffer leaves the
+	// rest to flush, which waits.
+	if err := rc.Write(func(fd uintptr) bool {
+		n, werr = syscall.Write(int(fd), b)
+		return true
+	}); err != nil {
+		return false, err
+	}
+	switch {
+	case werr == syscall.EAGAIN || werr == syscall.EINTR:
+		return false, nil
+	case werr != nil:
+		return false, werr
+	case n < len(b):
+		*t.wbuf = b[:copy(b, b[n:])]
+		return false, nil
+	}
+	if cap(b) <= maxPooledBuffer {
+		*t.wbuf = b[:0]
+		writeBuffers.Put(t.wbuf)
+	}
+	t.wbuf = nil
+	return true, nil
+}
+
 func (t *tcpTransport) close() error         { return t.conn.Close() }
 func (t *tcpTransport) remoteAddr() net.Addr { return t.conn.RemoteAddr() }
 
@@ -214,9 +259,10 @@ func (t *wsTransport) remoteAddr() net.Addr { return t.addr }
 
 // A WebSocket is read by its goroutine all along: the library owns the
 // reads.
-func (t *wsTransport) parkable() netpoll.Conn { return nil }
-func (t *wsTransport) idle() bool             { return false }
-func (t *wsTransport) buffered() bool         { return false }
-func (t *wsTransport) fill() error            { return nil }
-func (t *wsTransport) release()               {}
-func (t *wsTransport) acquire()               {}
+func (t *wsTransport) parkable() netpoll.Conn  { return nil }
+func (t *wsTransport) idle() bool              { return false }
+func (t *wsTransport) tryFlush() (bool, error) { return false, nil }
+func (t *wsTransport) buffered() bool          { return false }
+func (t *wsTransport) fill() error             { return nil }
+func (t *wsTransport) release()                {}
+func (t *wsTransport) acquire()                {}
