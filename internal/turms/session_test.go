@@ -20,14 +20,22 @@ import (
 // stuckTransport is a connection whose peer has stopped reading: flush
 // blocks until the test releases it.
 type stuckTransport struct {
-	mu      sync.Mutex
-	written [][]byte
-	unblock chan struct{}
-	closed  chan struct{}
-	once    sync.Once
+	mu       sync.Mutex
+	written  [][]byte
+	reading  chan struct{} // closed when the session first reads
+	flushing chan struct{} // closed when a flush first blocks
+	unblock  chan struct{}
+	closed   chan struct{}
+	once     sync.Once
+	flushed  sync.Once
+	read1    sync.Once
 }
 
-func (t *stuckTransport) read() ([]byte, error) { <-t.closed; return nil, net.ErrClosed }
+func (t *stuckTransport) read() ([]byte, error) {
+	t.read1.Do(func() { close(t.reading) })
+	<-t.closed
+	return nil, net.ErrClosed
+}
 func (t *stuckTransport) write(b []byte) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -35,6 +43,7 @@ func (t *stuckTransport) write(b []byte) error {
 	return nil
 }
 func (t *stuckTransport) flush() error {
+	t.flushed.Do(func() { close(t.flushing) })
 	select {
 	case <-t.unblock:
 	case <-t.closed:
@@ -60,27 +69,20 @@ func TestSlowConsumerIsCutOff(t *testing.T) {
 	opts := DefaultOptions()
 	opts.SendQueue = 2
 	srv := New(opts, Services{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	tr := &stuckTransport{unblock: make(chan struct{}), closed: make(chan struct{})}
+	tr := &stuckTransport{reading: make(chan struct{}), flushing: make(chan struct{}), unblock: make(chan struct{}), closed: make(chan struct{})}
 	s := newSession(srv, tr)
 	done := make(chan struct{})
 	go func() { s.run(); close(done) }()
+	<-tr.reading // the session runs
 
 	msg := func(i int64) *event.Event {
 		return &event.Event{RequesterID: 1, Payload: &event.MessageCreated{Message: store.Message{ID: i, SenderID: 1, RecipientID: 2, Text: "x"}}}
 	}
-	s.Deliver(msg(1)) // taken by the write loop, which then blocks in flush
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		tr.mu.Lock()
-		n := len(tr.written)
-		tr.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the write loop did not take the first message")
-		}
-		time.Sleep(time.Millisecond)
+	s.Deliver(msg(1)) // taken by a writer, which then blocks in flush
+	select {
+	case <-tr.flushing:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no writer took the first message")
 	}
 	s.Deliver(msg(2))
 	s.Deliver(msg(3)) // the queue is now full
