@@ -128,7 +128,7 @@ type AdminConfig struct {
 type UsersConfig struct {
 	ScramIterations                   int  `koanf:"scram_iterations" help:"PBKDF2 iterations for new passwords (at least 4096)"`
 	NotifyRelatedUsersOfProfileChange bool `koanf:"notify_related_users_of_profile_change" help:"relay profile changes to related users too"`
-	PasswordMemo                      int  `koanf:"password_memo" help:"accounts whose last verified password is remembered in memory as a keyed hash, so that a repeated password login (Turms) costs no PBKDF2 (0: none)"`
+	PasswordMemo                      int  `koanf:"password_memo" help:"accounts whose last verified password is remembered in memory as a keyed hash, so that a repeated password login (Turms, XMPP PLAIN) costs no PBKDF2 (0: none)"`
 }
 
 // RelationsConfig are friend request and relationship rules.

@@ -185,7 +185,7 @@ func (s *session) negotiateStep(el *xmlstream.Element, authenticated *bool) erro
 // connection is encrypted.
 func (s *session) saslConfig() *sasl.Config {
 	cfg := &sasl.Config{
-		Lookup: s.lookupAccount, Secret: s.srv.secret,
+		Lookup: s.lookupAccount, Secret: s.srv.secret, Verify: s.srv.svc.Users.CheckPassword,
 		Authzid: func(id int64, authzid string) bool {
 			j, err := jid.Parse(authzid)
 			return err == nil && j.IsBare() && j.Domain == s.srv.opts.Domain && s.localID(j.Local) == id

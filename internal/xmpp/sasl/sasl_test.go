@@ -214,3 +214,33 @@ func TestPlain(t *testing.T) {
 		t.Fatalf("PLAIN without TLS: %v", err)
 	}
 }
+
+// TestPlainUsesConfiguredVerify: PLAIN checks the password with the
+// account service's Verify (which remembers verified passwords) when given
+// one, with the account's id, and follows its answer.
+func TestPlainUsesConfiguredVerify(t *testing.T) {
+	var asked []int64
+	cfg := &Config{Lookup: accounts(t), Secure: true, Verify: func(id int64, c store.Credentials, pw string) bool {
+		asked = append(asked, id)
+		return pw == "from-verify"
+	}}
+	for _, tt := range []struct {
+		in   string
+		fail bool
+	}{
+		{"\x00alice\x00from-verify", false},
+		{"\x00alice\x00secret", true}, // the stored password, refused by Verify
+	} {
+		ex, err := cfg.Start(Plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = ex.Step(context.Background(), []byte(tt.in))
+		if (err != nil) != tt.fail {
+			t.Errorf("%q: err %v, want failure %v", tt.in, err, tt.fail)
+		}
+	}
+	if len(asked) != 2 || asked[0] != 1001 || asked[1] != 1001 {
+		t.Fatalf("Verify asked for %v, want [1001 1001]", asked)
+	}
+}
