@@ -280,19 +280,34 @@ func (s *session) send(b []byte) {
 
 // flushOut writes what is queued unless a writer runs; see send.
 func (s *session) flushOut() {
-	if !s.writing.CompareAndSwap(false, true) {
-		return // the running writer sends it
-	}
-	if s.isClosing() {
-		s.writing.Store(false)
-		s.kick() // the writer ends the connection
+	if !s.claimWriting() {
 		return
 	}
 	if !s.writeBatch(s.out.Take()) {
 		s.closeWith(status.CloseConnectionClosed, 0, "") // its kick finds writing set
 	}
+	s.releaseWriting()
+}
+
+// claimWriting makes the caller the session's writer for a moment. It
+// fails when a writer runs (which sends what is queued) or the session is
+// closing (a writer is started to end it).
+func (s *session) claimWriting() bool {
+	if !s.writing.CompareAndSwap(false, true) {
+		return false
+	}
+	if s.isClosing() {
+		s.writing.Store(false)
+		s.kick() // the writer ends the connection
+		return false
+	}
+	return true
+}
+
+// releaseWriting ends claimWriting. What was queued meanwhile found
+// writing set and started no writer, so one is started for it.
+func (s *session) releaseWriting() {
 	s.writing.Store(false)
-	// What came meanwhile found writing set and did not start a writer.
 	if s.out.Len() > 0 || s.isClosing() {
 		s.kick()
 	}
@@ -368,12 +383,7 @@ func (s *session) closeWith(cs status.CloseStatus, code status.Code, reason stri
 // private messages, whose few recipients make the caller's extra work
 // small; a group's fan-out is left to writers, which run in parallel.
 func (s *session) writeNow() {
-	if !s.writing.CompareAndSwap(false, true) {
-		return // the running writer sends it
-	}
-	if s.isClosing() {
-		s.writing.Store(false)
-		s.kick() // the writer ends the connection
+	if !s.claimWriting() {
 		return
 	}
 	for _, b := range s.out.Take() {
@@ -381,8 +391,8 @@ func (s *session) writeNow() {
 	}
 	done, err := s.t.tryFlush()
 	if err != nil {
-		s.writing.Store(false)
-		s.closeWith(status.CloseConnectionClosed, 0, "")
+		s.closeWith(status.CloseConnectionClosed, 0, "") // its kick finds writing set
+		s.releaseWriting()
 		return
 	}
 	if !done {
@@ -390,10 +400,7 @@ func (s *session) writeNow() {
 		s.startWriter() // writing stays set: the writer flushes the rest
 		return
 	}
-	s.writing.Store(false)
-	if s.out.Len() > 0 || s.isClosing() {
-		s.kick()
-	}
+	s.releaseWriting()
 }
 
 // kick starts a writer unless one runs (on one of the poller's workers,
