@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -267,7 +268,7 @@ func (n *Node) Lookup(userID int64) (router.Presence, []router.Remote, bool) {
 		if !n.isLive(e, now) {
 			continue
 		}
-		if !containsInt32(p.DeviceTypes, e.Device) {
+		if !slices.Contains(p.DeviceTypes, e.Device) {
 			p.DeviceTypes = append(p.DeviceTypes, e.Device)
 		}
 		if e.Node != n.id {
@@ -278,15 +279,6 @@ func (n *Node) Lookup(userID int64) (router.Presence, []router.Remote, bool) {
 		p.Status = rec.Status
 	}
 	return p, remote, true
-}
-
-func containsInt32(xs []int32, x int32) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // Sessions returns the live registry entries of a user (for tests and the

@@ -1,6 +1,8 @@
 package router
 
 import (
+	"slices"
+
 	"hermod/internal/domain/event"
 )
 
@@ -69,7 +71,7 @@ func (r *Router) Snapshot(userID int64) (Presence, []Remote) {
 		p.Status = local.Status
 	}
 	for _, dt := range local.DeviceTypes {
-		if !containsInt32(p.DeviceTypes, dt) {
+		if !slices.Contains(p.DeviceTypes, dt) {
 			p.DeviceTypes = append(p.DeviceTypes, dt)
 		}
 	}

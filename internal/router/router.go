@@ -7,6 +7,7 @@ package router
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -277,7 +278,7 @@ func (r *Router) localPresence(userID int64) Presence {
 	}
 	p.Status = e.status
 	for _, sl := range e.sessions {
-		if !containsInt32(p.DeviceTypes, sl.s.DeviceType()) {
+		if !slices.Contains(p.DeviceTypes, sl.s.DeviceType()) {
 			p.DeviceTypes = append(p.DeviceTypes, sl.s.DeviceType())
 		}
 	}
@@ -301,15 +302,6 @@ func (r *Router) Each(fn func(Session)) {
 			fn(s)
 		}
 	}
-}
-
-func containsInt32(xs []int32, x int32) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // Status returns a user's status and the device types of their sessions

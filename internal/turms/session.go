@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -318,7 +319,7 @@ func (s *session) releaseWriting() {
 // the store for it to query after reconnecting.
 func (s *session) Deliver(ev *event.Event) {
 	if k, ok := ev.Payload.(*event.SessionKicked); ok {
-		if len(k.DeviceTypes) == 0 || containsInt32(k.DeviceTypes, s.deviceType) {
+		if len(k.DeviceTypes) == 0 || slices.Contains(k.DeviceTypes, s.deviceType) {
 			s.closeWith(status.CloseStatus(k.CloseStatus), 0, "")
 		}
 		return
@@ -485,12 +486,3 @@ func (s *session) wait(ctx context.Context) {
 }
 
 func now() int64 { return time.Now().UnixMilli() }
-
-func containsInt32(xs []int32, x int32) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}

@@ -242,7 +242,7 @@ func (s *session) sendBytes(b []byte) {
 // in the archive).
 func (s *session) Deliver(ev *event.Event) {
 	if k, ok := ev.Payload.(*event.SessionKicked); ok {
-		if len(k.DeviceTypes) == 0 || containsInt32(k.DeviceTypes, s.srv.opts.DeviceType) {
+		if len(k.DeviceTypes) == 0 || slices.Contains(k.DeviceTypes, s.srv.opts.DeviceType) {
 			s.closeWith(&xmlstream.StreamError{Condition: "policy-violation", Text: "the session was ended by the server"})
 		}
 		return
@@ -548,15 +548,6 @@ func randomID() string {
 	b := make([]byte, 10)
 	rand.Read(b)
 	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
-}
-
-func containsInt32(xs []int32, x int32) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // ctx is the context of the session's domain calls.
