@@ -384,6 +384,12 @@ func crashWhileSending(t *testing.T, ns [3]*node, natsURL string) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	// Every event so far could be sent to the other nodes.
+	for _, n := range ns {
+		if u := scrape(t, n, "hermod_cluster_unroutable_events_total"); u != 0 {
+			t.Errorf("node %s: %v events not sent to the other nodes", n.adminAddr, u)
+		}
+	}
 	ns[1].cmd.Process.Kill()
 	killed := time.Now()
 	wg.Wait()

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -262,6 +264,31 @@ func TestCrashKeepsAcknowledgedMessagesOnPostgres(t *testing.T) {
 	crashKeepsAcknowledgedMessages(t)
 }
 
+// scrape returns the value of a metric without labels on n's /metrics.
+func scrape(t *testing.T, n *node, name string) float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + n.adminAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(body)) {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("/metrics has no %s", name)
+	return 0
+}
+
 func crashKeepsAcknowledgedMessages(t *testing.T) {
 	dir := t.TempDir()
 	n := startNode(t, dir)
@@ -301,6 +328,11 @@ func crashKeepsAcknowledgedMessages(t *testing.T) {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	// The store's commits are on /metrics (group commit: messages share
+	// them, so there are some, and fewer than messages stored).
+	if commits, stored := scrape(t, n, "hermod_store_commits_total"), scrape(t, n, "hermod_messages_stored_total"); commits < 1 || commits > stored+2*(senders+1) {
+		t.Errorf("/metrics: %v commits for %v messages stored", commits, stored)
 	}
 	n.cmd.Process.Kill()
 	wg.Wait()

@@ -139,6 +139,10 @@ func (n *Node) onNodeMsg(m *nats.Msg) {
 	n.router.DeliverSession(uid, sid, ev)
 }
 
+// Unroutable is how many events the node could not send to the others
+// (their origin has no codec); they reached its own sessions only.
+func (n *Node) Unroutable() int64 { return n.unroutable.Load() }
+
 // counters are what the node counts for its metrics.
 type counters struct {
 	unroutable atomic.Int64 // events whose origin has no codec

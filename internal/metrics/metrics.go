@@ -111,3 +111,32 @@ func (m *Metrics) ParkedConnections(count func() int) {
 		Name: "hermod_parked_connections", Help: "Idle connections parked in the poller (no goroutine, no buffer).",
 	}, func() float64 { return float64(count()) }))
 }
+
+// StoreCommits reports, at each scrape, the store's committed batches and
+// the batches it ran again after losing a race (PostgreSQL): messages per
+// commit is hermod_messages_stored_total over the first.
+func (m *Metrics) StoreCommits(stats func() (commits, reruns int64)) {
+	if m == nil {
+		return
+	}
+	m.reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "hermod_store_commits_total", Help: "Transactions the store committed (each holds a batch of callers' work: group commit).",
+		}, func() float64 { c, _ := stats(); return float64(c) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "hermod_store_commit_reruns_total", Help: "Batches run again after losing a serialization race (PostgreSQL).",
+		}, func() float64 { _, r := stats(); return float64(r) }),
+	)
+}
+
+// ClusterUnroutable reports, at each scrape, the events this node could
+// not send to the other nodes (their origin has no codec); they reached
+// this node's sessions only.
+func (m *Metrics) ClusterUnroutable(count func() int64) {
+	if m == nil {
+		return
+	}
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "hermod_cluster_unroutable_events_total", Help: "Events not sent to other nodes because they could not be encoded.",
+	}, func() float64 { return float64(count()) }))
+}

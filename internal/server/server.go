@@ -84,6 +84,12 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("opening the store (%s): %w", backend.Describe(cfg), err)
 	}
 	s := &Server{cfg: cfg, log: log, store: st, router: router.New(), metrics: metrics.New(), cluster: node, nodeID: nodeID}
+	if cs, ok := st.(interface{ CommitStats() (int64, int64) }); ok {
+		s.metrics.StoreCommits(cs.CommitStats)
+	}
+	if node != nil {
+		s.metrics.ClusterUnroutable(node.Unroutable)
+	}
 
 	uo := user.DefaultOptions()
 	uo.Iterations = cfg.Users.ScramIterations

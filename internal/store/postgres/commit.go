@@ -57,6 +57,10 @@ func (s *Store) StartTx(ctx context.Context, fn func(tx store.Repos) error) stor
 	return s.commit.Start(ctx, fn)
 }
 
+// CommitStats are how many batches the committers have committed, and how
+// many they ran again after losing a race.
+func (s *Store) CommitStats() (commits, reruns int64) { return s.commit.Stats() }
+
 // batcher gives the committers their transactions.
 type batcher struct{ s *Store }
 
