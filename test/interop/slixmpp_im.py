@@ -43,6 +43,20 @@ async def main():
             started[name].set_result(True)
         return handler
 
+    # What alice receives and sends of roster and subscription traffic, in
+    # order, for the message of a failure.
+    trace = []
+
+    def traced(direction):
+        def f(stanza):
+            text = str(stanza)
+            if "jabber:iq:roster" in text or "<presence" in text:
+                trace.append(f"{direction} {text[:400]}")
+            return stanza
+        return f
+    alice.add_filter("in", traced("<-"))
+    alice.add_filter("out", traced("->"))
+
     alice.add_event_handler("session_start", on_start("alice", alice))
     bob.add_event_handler("session_start", on_start("bob", bob))
 
@@ -82,10 +96,16 @@ async def main():
     alice.send_presence_subscription(pto=BOB_ID_JID)
     await asyncio.wait_for(got["subscribed"], 10)
     await asyncio.wait_for(asyncio.gather(got["alice-sees-bob"], got["bob-sees-alice"]), 10)
-    roster = await alice.get_roster()
-    sub = alice.client_roster[BOB_ID_JID]["subscription"]
+    await alice.get_roster()
+    # slixmpp applies roster pushes and results in handlers of its own,
+    # which may run after this coroutine resumes: give them a moment.
+    for _ in range(100):
+        sub = alice.client_roster[BOB_ID_JID]["subscription"]
+        if sub == "both":
+            break
+        await asyncio.sleep(0.05)
     if sub != "both":
-        raise SystemExit(f"alice's roster item for bob has subscription {sub!r}")
+        raise SystemExit(f"alice's roster item for bob has subscription {sub!r} (roster version {alice.client_roster.version!r}); alice's roster and presence traffic:\n" + "\n".join(trace))
     print("subscribed, both see each other", flush=True)
 
     alice.send_message(mto=BOB_ID_JID, mbody="hello bob", mtype="chat")
