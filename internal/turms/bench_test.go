@@ -6,26 +6,14 @@ import (
 	"time"
 
 	"hermod/internal/turms/pb"
+	"hermod/internal/turms/turmstest"
 )
 
 // BenchmarkSendMessage measures the whole send path over a real TCP socket:
 // decode, authorize, store durably (fsync), respond, and relay to the
 // online recipient.
 func BenchmarkSendMessage(b *testing.B) {
-	e := newEnv(b, func(o *envOptions) { o.turms.RequestsPerSecond = 0 })
-	e.addUser(1001, "Alice")
-	e.addUser(1002, "Bob")
-	alice := e.login(1001, false, pb.DeviceType_DESKTOP)
-	bob := e.login(1002, false, pb.DeviceType_DESKTOP)
-	go func() { // Bob reads what he is sent, as a live client does
-		for {
-			select {
-			case <-bob.Pushes:
-			case <-bob.Closed:
-				return
-			}
-		}
-	}()
+	alice := chatPair(b)
 	req := msgReq(1002, "hello, how are you today?")
 	b.ReportAllocs()
 	cpu := cpuTime()
@@ -43,20 +31,7 @@ func BenchmarkSendMessage(b *testing.B) {
 // does: the server starts them together (pipeline.go), so they share a
 // commit and a write of their responses. One op is one message.
 func BenchmarkSendPipelined(b *testing.B) {
-	e := newEnv(b, func(o *envOptions) { o.turms.RequestsPerSecond = 0 })
-	e.addUser(1001, "Alice")
-	e.addUser(1002, "Bob")
-	alice := e.login(1001, false, pb.DeviceType_DESKTOP)
-	bob := e.login(1002, false, pb.DeviceType_DESKTOP)
-	go func() {
-		for {
-			select {
-			case <-bob.Pushes:
-			case <-bob.Closed:
-				return
-			}
-		}
-	}()
+	alice := chatPair(b)
 	const burst = 8
 	reqs := make([]*pb.TurmsRequest, burst)
 	for i := range reqs {
@@ -80,6 +55,26 @@ func BenchmarkSendPipelined(b *testing.B) {
 		n++
 	}
 	b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Microsecond)/float64(b.N), "cpu-us/op")
+}
+
+// chatPair logs in Alice and Bob, without a request limit, and returns
+// Alice's session; Bob reads what he is sent, as a live client does.
+func chatPair(b *testing.B) *turmstest.Client {
+	e := newEnv(b, func(o *envOptions) { o.turms.RequestsPerSecond = 0 })
+	e.addUser(1001, "Alice")
+	e.addUser(1002, "Bob")
+	alice := e.login(1001, false, pb.DeviceType_DESKTOP)
+	bob := e.login(1002, false, pb.DeviceType_DESKTOP)
+	go func() {
+		for {
+			select {
+			case <-bob.Pushes:
+			case <-bob.Closed:
+				return
+			}
+		}
+	}()
+	return alice
 }
 
 // cpuTime is the process's CPU time, user and system: on a shared machine
