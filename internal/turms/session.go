@@ -52,12 +52,9 @@ type session struct {
 
 	out     *sendq.Queue[[]byte] // encoded messages for the writer
 	writing atomic.Bool          // a writer runs (or, once closing, has finished)
-	// unflushed: writeNow left bytes in the transport for the writer.
-	// Only whoever holds writing touches it.
-	unflushed bool
-	closing   chan struct{} // closed when the session starts closing
-	done      chan struct{} // closed when the session has ended
-	once      sync.Once
+	closing chan struct{}        // closed when the session starts closing
+	done    chan struct{}        // closed when the session has ended
+	once    sync.Once
 
 	parking netpoll.Parking
 	// parts counts the reader and the writer until each has stopped for
@@ -397,7 +394,6 @@ func (s *session) writeNow() {
 		return
 	}
 	if !done {
-		s.unflushed = true
 		s.startWriter() // writing stays set: the writer flushes the rest
 		return
 	}
@@ -451,10 +447,6 @@ func (s *session) write() {
 // writeBatch writes msgs and flushes once, with what an earlier tryFlush
 // left.
 func (s *session) writeBatch(msgs [][]byte) bool {
-	if len(msgs) == 0 && !s.unflushed {
-		return true
-	}
-	s.unflushed = false
 	for _, b := range msgs {
 		if s.t.write(b) != nil {
 			return false

@@ -22,6 +22,7 @@ import (
 type stuckTransport struct {
 	mu       sync.Mutex
 	written  [][]byte
+	queued   bool          // written since the last flush
 	reading  chan struct{} // closed when the session first reads
 	flushing chan struct{} // closed when a flush first blocks
 	unblock  chan struct{}
@@ -40,9 +41,17 @@ func (t *stuckTransport) write(b []byte) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.written = append(t.written, b)
+	t.queued = true
 	return nil
 }
 func (t *stuckTransport) flush() error {
+	t.mu.Lock()
+	queued := t.queued
+	t.queued = false
+	t.mu.Unlock()
+	if !queued {
+		return nil
+	}
 	t.flushed.Do(func() { close(t.flushing) })
 	select {
 	case <-t.unblock:

@@ -25,7 +25,8 @@ type transport interface {
 	// read returns the next message (empty for a heartbeat), valid until
 	// the next call.
 	read() ([]byte, error)
-	// write queues one message; flush sends what was queued.
+	// write queues one message; flush sends what was queued (nothing
+	// when nothing is).
 	write(msg []byte) error
 	flush() error
 	// tryFlush sends what was queued if the connection takes it at once,
@@ -231,6 +232,9 @@ func (t *wsTransport) write(msg []byte) error {
 }
 
 func (t *wsTransport) flush() error {
+	if len(t.pending) == 0 {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
 	for i, msg := range t.pending {
