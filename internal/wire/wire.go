@@ -138,6 +138,11 @@ func (r *Reader) Int32() int32 {
 
 // Uint reads a value of AppendUint.
 func (r *Reader) Uint() uint64 {
+	if len(r.b) > 0 && r.b[0] < 0x80 { // most are one byte
+		v := r.b[0]
+		r.b = r.b[1:]
+		return uint64(v)
+	}
 	if r.err != nil {
 		return 0
 	}
@@ -195,6 +200,21 @@ func (r *Reader) StrView() []byte {
 	r.b = r.b[n:]
 	return s
 }
+
+// BytesView reads a value of AppendBytes without copying it: the result
+// aliases the input (nil for nil).
+func (r *Reader) BytesView() []byte {
+	n, isNil := r.Len(1)
+	if isNil {
+		return nil
+	}
+	p := r.b[:n:n]
+	r.b = r.b[n:]
+	return p
+}
+
+// Remaining is how many bytes are left to read.
+func (r *Reader) Remaining() int { return len(r.b) }
 
 // Bytes reads a value of AppendBytes, a copy.
 func (r *Reader) Bytes() []byte {

@@ -1,8 +1,8 @@
 package xmlstream
 
 import (
-	"encoding/binary"
 	"errors"
+	"fmt"
 	"unicode/utf8"
 
 	"hermod/internal/wire"
@@ -61,7 +61,6 @@ var ErrBinary = errors.New("xmlstream: bad binary element")
 
 var (
 	errBinTruncated = wrapBin("truncated")
-	errBinOverflow  = wrapBin("varint out of range")
 	errBinKind      = wrapBin("unknown node kind")
 	errBinRef       = wrapBin("unknown namespace reference")
 	errBinName      = wrapBin("not an XML name")
@@ -173,15 +172,15 @@ func (e *binEncoder) space(b []byte, ns string) []byte {
 // ErrBinary, never a panic; nothing is allocated before the input has
 // been measured.
 func DecodeBinary(b []byte, maxDepth int) (*Element, []byte, error) {
-	m := binCursor{b: b, size: len(b)}
+	m := newBinCursor(b)
 	var n binCounts
 	m.measure(1, maxDepth, &n)
-	if m.err != nil {
-		return nil, nil, m.err
+	if m.Err() != nil {
+		return nil, nil, binErr(m.Err())
 	}
 	end := m.off()
 	d := binBuilder{
-		binCursor: binCursor{b: b[:end], size: end},
+		binCursor: newBinCursor(b[:end]),
 		s:         string(b[:end]),
 		els:       make([]Element, n.elems),
 		maxDepth:  maxDepth,
@@ -193,70 +192,43 @@ func DecodeBinary(b []byte, maxDepth int) (*Element, []byte, error) {
 		d.nodes = make([]Node, n.nodes)
 	}
 	el := d.element(1)
-	if d.err == nil && len(d.b) != 0 {
-		d.err = errBinTruncated // the passes disagree: a bug, but no panic
+	if d.Err() == nil && d.Remaining() != 0 {
+		d.Fail(errBinTruncated) // the passes disagree: a bug, but no panic
 	}
-	if d.err != nil {
-		return nil, nil, d.err
+	if d.Err() != nil {
+		return nil, nil, binErr(d.Err())
 	}
 	return el, b[end:], nil
 }
 
-// binCursor reads b, the rest of an input of size bytes, with a sticky
-// error as wire.Reader has. wire.Reader copies each string it returns;
-// the builder slices its strings from one copy of the whole element
-// instead, so it needs offsets.
-type binCursor struct {
-	b    []byte
-	size int
-	err  error
+// binErr makes err, one of the binary decoder's or of wire.Reader's, an
+// error that wraps ErrBinary.
+func binErr(err error) error {
+	if errors.Is(err, ErrBinary) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrBinary, err)
 }
+
+// binCursor reads an input of size bytes with wire.Reader, and tells
+// where the strings it reads lie: the builder slices its strings from one
+// copy of the whole element, so it needs offsets.
+type binCursor struct {
+	wire.Reader
+	size int
+}
+
+func newBinCursor(b []byte) binCursor { return binCursor{Reader: *wire.NewReader(b), size: len(b)} }
 
 // off is the offset of the unread input.
-func (c *binCursor) off() int { return c.size - len(c.b) }
-
-func (c *binCursor) fail(err error) {
-	if c.err == nil {
-		c.err = err
-	}
-	c.b = c.b[len(c.b):]
-}
-
-func (c *binCursor) uvarint() uint64 {
-	if len(c.b) > 0 && c.b[0] < 0x80 { // most are one byte
-		v := c.b[0]
-		c.b = c.b[1:]
-		return uint64(v)
-	}
-	v, n := binary.Uvarint(c.b)
-	if n <= 0 {
-		if n == 0 {
-			c.fail(errBinTruncated)
-		} else {
-			c.fail(errBinOverflow)
-		}
-		return 0
-	}
-	c.b = c.b[n:]
-	return v
-}
-
-func (c *binCursor) byte() byte {
-	if len(c.b) == 0 {
-		c.fail(errBinTruncated)
-		return 0
-	}
-	v := c.b[0]
-	c.b = c.b[1:]
-	return v
-}
+func (c *binCursor) off() int { return c.size - c.Remaining() }
 
 // count reads a count of things that take at least one byte each, and
 // refuses one the rest of the input cannot hold.
 func (c *binCursor) count() int {
-	v := c.uvarint()
-	if v > uint64(len(c.b)) {
-		c.fail(errBinTruncated)
+	v := c.Uint()
+	if v > uint64(c.Remaining()) {
+		c.Fail(wire.ErrTruncated)
 		return 0
 	}
 	return int(v)
@@ -264,29 +236,20 @@ func (c *binCursor) count() int {
 
 // str reads a length-prefixed string and returns where it lies.
 func (c *binCursor) str() (start, end int) {
-	n := c.count()
-	start = c.off()
-	c.b = c.b[n:]
-	return start, start + n
+	s := c.StrView()
+	end = c.off()
+	return end - len(s), end
 }
 
 // bytesField reads what wire.AppendBytes wrote: isNil for nil.
 func (c *binCursor) bytesField() (start, end int, isNil bool) {
-	v := c.uvarint()
-	if v == 0 {
-		return 0, 0, true
-	}
-	if v-1 > uint64(len(c.b)) {
-		c.fail(errBinTruncated)
-		return 0, 0, true
-	}
-	start = c.off()
-	c.b = c.b[v-1:]
-	return start, start + int(v-1), false
+	p := c.BytesView()
+	end = c.off()
+	return end - len(p), end, p == nil
 }
 
 func (c *binCursor) skipSpace() {
-	if c.uvarint() == binNewSpace {
+	if c.Uint() == binNewSpace {
 		c.str()
 	}
 }
@@ -298,7 +261,7 @@ type binCounts struct{ elems, attrs, nodes int }
 // and the depth, counts, and leaves off at the element's end.
 func (c *binCursor) measure(depth, maxDepth int, n *binCounts) {
 	if depth > maxDepth {
-		c.fail(errBinDepth)
+		c.Fail(errBinDepth)
 		return
 	}
 	n.elems++
@@ -307,7 +270,7 @@ func (c *binCursor) measure(depth, maxDepth int, n *binCounts) {
 	k := c.count()
 	n.attrs += k
 	for range k {
-		if c.err != nil {
+		if c.Err() != nil {
 			return
 		}
 		c.skipSpace()
@@ -317,10 +280,10 @@ func (c *binCursor) measure(depth, maxDepth int, n *binCounts) {
 	k = c.count()
 	n.nodes += k
 	for range k {
-		if c.err != nil {
+		if c.Err() != nil {
 			return
 		}
-		switch c.byte() {
+		switch c.Byte() {
 		case binElement:
 			c.measure(depth+1, maxDepth, n)
 		case binText:
@@ -328,7 +291,7 @@ func (c *binCursor) measure(depth, maxDepth int, n *binCounts) {
 		case binRaw:
 			c.bytesField()
 		default:
-			c.fail(errBinKind)
+			c.Fail(errBinKind)
 		}
 	}
 }
@@ -353,47 +316,47 @@ func (d *binBuilder) text() string {
 // name reads an element or attribute name.
 func (d *binBuilder) name() string {
 	s := d.text()
-	if d.err == nil && !isNCName(s) {
-		d.fail(errBinName)
+	if d.Err() == nil && !isNCName(s) {
+		d.Fail(errBinName)
 	}
 	return s
 }
 
 // space reads a namespace reference.
 func (d *binBuilder) space() string {
-	switch v := d.uvarint(); {
+	switch v := d.Uint(); {
 	case v == binNoSpace:
 		return ""
 	case v == binNewSpace:
 		s := d.text()
-		if d.err == nil && !plausibleNamespace(s) {
-			d.fail(errBinSpace)
+		if d.Err() == nil && !plausibleNamespace(s) {
+			d.Fail(errBinSpace)
 		}
 		d.table.add(s)
 		return s
 	case v-binTableRef < uint64(d.table.n):
 		return d.table.get(int(v - binTableRef))
 	default:
-		d.fail(errBinRef)
+		d.Fail(errBinRef)
 		return ""
 	}
 }
 
 func (d *binBuilder) element(depth int) *Element {
 	if len(d.els) == 0 {
-		d.fail(errBinTruncated)
+		d.Fail(errBinTruncated)
 		return nil
 	}
 	el := &d.els[0]
 	d.els = d.els[1:]
 	el.Space = d.space()
 	if el.Space == NSXML {
-		d.fail(errBinSpace)
+		d.Fail(errBinSpace)
 	}
 	el.Local = d.name()
-	if k := d.count(); k > 0 && d.err == nil {
+	if k := d.count(); k > 0 && d.Err() == nil {
 		if k > len(d.attrs) {
-			d.fail(errBinTruncated)
+			d.Fail(errBinTruncated)
 			return nil
 		}
 		el.Attrs, d.attrs = d.attrs[:k:k], d.attrs[k:]
@@ -403,21 +366,21 @@ func (d *binBuilder) element(depth int) *Element {
 			a.Local = d.name()
 			a.Value = d.text()
 			if a.Space == "" && a.Local == "xmlns" {
-				d.fail(errBinXMLNS)
+				d.Fail(errBinXMLNS)
 			}
 		}
-		if d.err == nil && hasDuplicateAttr(el.Attrs) {
-			d.fail(errBinDupAttr)
+		if d.Err() == nil && hasDuplicateAttr(el.Attrs) {
+			d.Fail(errBinDupAttr)
 		}
 	}
-	if k := d.count(); k > 0 && d.err == nil {
+	if k := d.count(); k > 0 && d.Err() == nil {
 		if k > len(d.nodes) {
-			d.fail(errBinTruncated)
+			d.Fail(errBinTruncated)
 			return nil
 		}
 		el.Children, d.nodes = d.nodes[:k:k], d.nodes[k:]
 		for i := range el.Children {
-			switch d.byte() {
+			switch d.Byte() {
 			case binElement:
 				if c := d.element(depth + 1); c != nil {
 					el.Children[i] = c
@@ -427,14 +390,14 @@ func (d *binBuilder) element(depth int) *Element {
 			case binRaw:
 				el.Children[i] = d.raw(depth)
 			default:
-				d.fail(errBinKind)
+				d.Fail(errBinKind)
 			}
-			if d.err != nil {
+			if d.Err() != nil {
 				return nil
 			}
 		}
 	}
-	if d.err != nil {
+	if d.Err() != nil {
 		return nil
 	}
 	return el
@@ -447,7 +410,7 @@ func (d *binBuilder) element(depth int) *Element {
 // it costs nothing in practice.
 func (d *binBuilder) raw(depth int) Node {
 	start, end, isNil := d.bytesField()
-	if d.err != nil {
+	if d.Err() != nil {
 		return nil
 	}
 	if isNil {
@@ -455,13 +418,13 @@ func (d *binBuilder) raw(depth int) Node {
 	}
 	r := Raw(append(make([]byte, 0, end-start), d.s[start:end]...))
 	if len(r) > 0 && (r[0] == '>' || r[0] == ']' && len(r) > 1 && r[1] == '>') {
-		d.fail(errBinRaw)
+		d.Fail(errBinRaw)
 		return nil
 	}
 	wrapped := make([]byte, 0, len(r)+7)
 	wrapped = append(append(append(wrapped, "<r>"...), r...), "</r>"...)
 	if _, err := Parse(wrapped, Limits{MaxStanzaBytes: len(wrapped), MaxDepth: d.maxDepth - depth + 1}); err != nil {
-		d.fail(errBinRaw)
+		d.Fail(errBinRaw)
 		return nil
 	}
 	return r
