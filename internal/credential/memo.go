@@ -77,16 +77,6 @@ func (m *Memo) Verify(id int64, c store.Credentials, password string) bool {
 // fullVerify is Verify; tests count its calls.
 var fullVerify = Verify
 
-// Len is how many accounts the memo holds.
-func (m *Memo) Len() int {
-	if m == nil {
-		return 0
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.m)
-}
-
 // sum is the entry for password with credentials c: every field of c is
 // in it, each with its length, so that no two inputs read alike.
 func (m *Memo) sum(c store.Credentials, password string) (out [sha256.Size]byte) {

@@ -24,9 +24,10 @@ func BenchmarkInTxMessages(b *testing.B) {
 		st := open(b, dsn, postgres.Options{Committers: committers})
 		for _, writers := range []int{1, 8, 64} {
 			b.Run(fmt.Sprintf("committers=%d/writers=%d", committers, writers), func(b *testing.B) {
-				commits, reruns := postgres.Commits(st), postgres.Reruns(st)
+				commits, reruns := st.CommitStats()
 				benchMessages(b, st, writers, &ids, &senders)
-				commits, reruns = postgres.Commits(st)-commits, postgres.Reruns(st)-reruns
+				c, r := st.CommitStats()
+				commits, reruns = c-commits, r-reruns
 				b.ReportMetric(float64(b.N)/float64(commits), "msgs/commit")
 				b.ReportMetric(float64(reruns)/float64(commits), "reruns/commit")
 			})

@@ -132,10 +132,10 @@ func TestBatchIsolatesCallers(t *testing.T) {
 		}
 	}
 	waitQueued(t, st, n)
-	before := postgres.Commits(st)
+	before := commitsOf(st)
 	unplug()
 	errs := c.wait()
-	if got := postgres.Commits(st) - before; got != 2 {
+	if got := commitsOf(st) - before; got != 2 {
 		t.Errorf("%d commits, want 2: the plug's and one for the batch", got)
 	}
 	for i := range n {
@@ -172,14 +172,14 @@ func TestBatchIsolatesCallers(t *testing.T) {
 		c.start(st, ctx, i, insertMessage(int64(1000+i)))
 	}
 	waitQueued(t, st, n)
-	before = postgres.Commits(st)
+	before = commitsOf(st)
 	unplug()
 	for i, err := range c.wait() {
 		if err != nil {
 			t.Errorf("call %d: %v", i, err)
 		}
 	}
-	if got := postgres.Commits(st) - before; got != 2 {
+	if got := commitsOf(st) - before; got != 2 {
 		t.Errorf("%d commits, want 2", got)
 	}
 	if got := messageCount(t, st); got != n/5+n {
@@ -241,7 +241,7 @@ func TestBatchRunsAgainAfterLosingRace(t *testing.T) {
 			t.Errorf("call %d ran %d times, want 2", i, got)
 		}
 	}
-	if got := postgres.Reruns(st); got != 1 {
+	if got := rerunsOf(st); got != 1 {
 		t.Errorf("%d reruns, want 1", got)
 	}
 	if got := messageCount(t, st); got != n {
@@ -348,3 +348,6 @@ func TestCloseCommitsQueued(t *testing.T) {
 		t.Errorf("%d messages, want %d", got, n)
 	}
 }
+
+func commitsOf(st *postgres.Store) int64 { n, _ := st.CommitStats(); return n }
+func rerunsOf(st *postgres.Store) int64  { _, n := st.CommitStats(); return n }
