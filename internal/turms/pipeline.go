@@ -43,14 +43,11 @@ type runItem struct {
 var runs = sync.Pool{New: func() any { return new(run) }}
 
 // pipelinable tells whether req may join a run: a private message of a
-// logged-in session, not a forward (which reads the store first) and
-// without anything that refuses it outright.
+// logged-in session, not a forward (which reads the store first). What
+// startMessage refuses is answered in the run's order like the rest.
 func (s *session) pipelinable(req *pb.TurmsRequest) bool {
-	if !s.loggedIn {
-		return false
-	}
 	r := req.GetCreateMessageRequest()
-	return r != nil && r.RecipientId != nil && r.GroupId == nil && r.MessageId == nil && !r.GetIsSystemMessage()
+	return s.loggedIn && r != nil && r.RecipientId != nil && r.MessageId == nil
 }
 
 // startInRun starts a pipelinable request, settling the run first if it
