@@ -867,3 +867,34 @@ func TestCommonRelationships(t *testing.T) {
 		t.Fatalf("common related ids: %v, want [1003]", ids)
 	}
 }
+
+// TestChangedPasswordIsNotRemembered: a password that logged in (and is
+// remembered, see credential.Memo) stops working once it is changed, and
+// the new one works, over real connections.
+func TestChangedPasswordIsNotRemembered(t *testing.T) {
+	e := newEnv(t)
+	e.addUser(1001, "Alice")
+	login := func(pw string) int32 {
+		c := e.dial(false)
+		defer c.Close()
+		code, err := c.Login(1001, pw, pb.DeviceType_DESKTOP)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return code
+	}
+	for range 2 { // the second login is answered from memory
+		if got := login(pwOf(1001)); got != codeOK {
+			t.Fatalf("login: %d", got)
+		}
+	}
+	if err := e.users.SetPassword(context.Background(), 1001, "new secret"); err != nil {
+		t.Fatal(err)
+	}
+	if got := login(pwOf(1001)); got != codeAuthFailed {
+		t.Fatalf("the old password after the change: %d, want %d", got, codeAuthFailed)
+	}
+	if got := login("new secret"); got != codeOK {
+		t.Fatalf("the new password: %d", got)
+	}
+}
