@@ -96,14 +96,22 @@ async def main():
     alice.send_presence_subscription(pto=BOB_ID_JID)
     await asyncio.wait_for(got["subscribed"], 10)
     await asyncio.wait_for(asyncio.gather(got["alice-sees-bob"], got["bob-sees-alice"]), 10)
+    # slixmpp applies roster results and pushes in its 'roster_update'
+    # handler, which may run after this coroutine resumes: wait for the
+    # item to be both, from that event, not for get_roster alone.
+    both = loop.create_future()
+
+    def roster_both(_=None):
+        if alice.client_roster[BOB_ID_JID]["subscription"] == "both" and not both.done():
+            both.set_result(True)
+    alice.add_event_handler("roster_update", roster_both)
     await alice.get_roster()
-    # slixmpp applies roster pushes and results in handlers of its own,
-    # which may run after this coroutine resumes: give them a moment.
-    for _ in range(100):
-        sub = alice.client_roster[BOB_ID_JID]["subscription"]
-        if sub == "both":
-            break
-        await asyncio.sleep(0.05)
+    roster_both()
+    try:
+        await asyncio.wait_for(both, 5)
+    except asyncio.TimeoutError:
+        pass
+    sub = alice.client_roster[BOB_ID_JID]["subscription"]
     if sub != "both":
         raise SystemExit(f"alice's roster item for bob has subscription {sub!r} (roster version {alice.client_roster.version!r}); alice's roster and presence traffic:\n" + "\n".join(trace))
     print("subscribed, both see each other", flush=True)
